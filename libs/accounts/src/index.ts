@@ -1,0 +1,2 @@
+export * from './accounts.module.js';
+export * from './accounts.schema.js';

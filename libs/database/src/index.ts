@@ -1,0 +1,4 @@
+export * from './schema.js';
+export * from './transformers.js';
+export * from './data-source.js';
+export * from './test-databases.js';
