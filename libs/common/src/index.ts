@@ -7,3 +7,6 @@ export * from './config/kaos-config.js';
 export * from './config/config-parse.js';
 export * from './config/kaos-config.token.js';
 export * from './validation.js';
+export * from './crypto/password.js';
+export * from './crypto/jwt.js';
+export * from './crypto/hash.js';
