@@ -2,6 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { testDialects } from '@kaosnet/database';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
+interface OpenApiDoc {
+  info: { title: string };
+  paths: Record<string, unknown>;
+}
+
 describe.each(testDialects())('server boot on %s', (dialect) => {
   let s: TestServer;
   beforeAll(async () => {
@@ -18,8 +23,8 @@ describe.each(testDialects())('server boot on %s', (dialect) => {
   });
 
   it('serves the client OpenAPI document on the client port and the admin one on the console port', async () => {
-    const client = await (await fetch(`${s.clientUrl}/docs-json`)).json();
-    const admin = await (await fetch(`${s.consoleUrl}/docs-json`)).json();
+    const client = (await (await fetch(`${s.clientUrl}/docs-json`)).json()) as OpenApiDoc;
+    const admin = (await (await fetch(`${s.consoleUrl}/docs-json`)).json()) as OpenApiDoc;
     expect(client.info.title).toBe('KaosNet client API');
     expect(admin.info.title).toBe('KaosNet admin API');
     expect(Object.keys(client.paths).some((p) => p.startsWith('/admin'))).toBe(false);
