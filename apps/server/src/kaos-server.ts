@@ -74,7 +74,6 @@ export class KaosServer {
     app.use(createPortRouter(() => this.#consolePorts));
     app.useBodyParser('json', { limit: this.#options.bodyLimit ?? '4mb' });
     app.useGlobalPipes(createValidationPipe());
-    app.enableShutdownHooks([]); // signals are handled by run(); hooks still fire on close()
     setupSwagger(app);
     await app.init();
 
