@@ -42,8 +42,6 @@ export const WS_CLOSE_CODE: Readonly<Record<CloseReason, number>> = {
 export const ProtocolErrorCode = {
   /** A buffer ends inside a KaosTalk header or payload (§2.1), or a frame is cut short. */
   TRUNCATED: 'KT_ERR_TRUNCATED',
-  /** KaosTalk op 0x00 (§2.1). */
-  INVALID_OP: 'KT_ERR_INVALID_OP',
   /** Empty WS message / empty plaintext (§3.3, §7.1). */
   EMPTY: 'KT_ERR_EMPTY',
   /** More messages in one WS message (512) or MSG+FRAG frames in one packet (64) than allowed. */
