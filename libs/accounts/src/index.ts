@@ -1,2 +1,12 @@
 export * from './accounts.module.js';
 export * from './accounts.schema.js';
+export * from './accounts.service.js';
+export * from './accounts.errors.js';
+export type * from './accounts.types.js';
+export { SessionTokens, PLAYER_AUDIENCE, type AuthSession, type VerifiedAccess } from './session-tokens.service.js';
+export { ServerKeyGuard } from './guards/server-key.guard.js';
+export { UserAuthGuard, type RequestWithCaller } from './guards/user-auth.guard.js';
+export { CurrentCaller } from './guards/current-caller.decorator.js';
+export { ErrorResponseDto, ApiErrors } from './dto/error-response.dto.js';
+export { AccountResponseDto, toAccountResponse } from './dto/account-response.dto.js';
+export { AccountEntity } from './entities/account.entity.js';
