@@ -72,7 +72,7 @@ describe.each(testDialects())(`${AdminAuthService.name} on %s`, (dialect) => {
 
     it('locks unknown usernames the same way (no enumeration through the lockout)', async () => {
       const ghost = freshUsername('ghost');
-      const answers = [];
+      const answers: Awaited<ReturnType<typeof errorOf>>[] = [];
       for (let i = 0; i < 6; i++) answers.push(await errorOf(sut.login(ghost, 'whatever-1')));
       expect(answers.map((a) => (a === 'OK' ? a : a.code))).toEqual(['UNAUTHORIZED', 'UNAUTHORIZED', 'UNAUTHORIZED', 'UNAUTHORIZED', 'RATE_LIMITED', 'RATE_LIMITED']);
     });
