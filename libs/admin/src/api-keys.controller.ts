@@ -28,8 +28,7 @@ export class ApiKeysController {
   @ApiCreatedResponse({ type: ApiKeyCreatedResponseDto })
   @ApiBadRequestResponse({ type: AdminErrorResponseDto, description: 'Invalid name, unknown scope, or an expiry in the past' })
   async create(@CurrentAdmin() principal: AdminPrincipal, @Body() body: ApiKeyCreateDto): Promise<ApiKeyCreatedResponseDto> {
-    const expiresAt = body.expiresAt === undefined ? undefined : Date.parse(body.expiresAt);
-    const { apiKey, key } = await this.apiKeys.createKey(principal, { name: body.name, scopes: body.scopes, expiresAt });
+    const { apiKey, key } = await this.apiKeys.createKey(principal, body);
     return { ...toApiKeyResponse(apiKey), key };
   }
 

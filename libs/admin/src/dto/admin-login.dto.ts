@@ -19,13 +19,13 @@ export class AdminLoginResponseDto {
   @ApiProperty({ description: 'Console token (JWT, audience "console"): send as Authorization: Bearer <token>' })
   token: string;
 
-  @ApiProperty({ format: 'date-time' })
-  expiresAt: string;
+  @ApiProperty({ example: 1767254400000, description: 'When the token expires, epoch ms' })
+  expiresAt: number;
 
   @ApiProperty({ type: ConsoleUserResponseDto })
   user: ConsoleUserResponseDto;
 }
 
 export function toAdminLoginResponse(result: AdminLoginResult): AdminLoginResponseDto {
-  return { token: result.token, expiresAt: new Date(result.expiresAt).toISOString(), user: toConsoleUserResponse(result.user) };
+  return { token: result.token, expiresAt: result.expiresAt, user: toConsoleUserResponse(result.user) };
 }

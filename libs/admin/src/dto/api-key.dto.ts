@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsOptional, IsString, Length } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { ADMIN_SCOPES, type AdminScope } from '../admin-access.js';
 import type { ApiKeyView } from '../api-keys.service.js';
 
@@ -16,10 +16,12 @@ export class ApiKeyCreateDto {
   @IsIn(ADMIN_SCOPES, { each: true })
   scopes: AdminScope[];
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Must be in the future; omitted: the key does not expire' })
+  @ApiPropertyOptional({ example: 1798761600000, description: 'Expiry, epoch ms; must be in the future. Omitted: the key does not expire' })
   @IsOptional()
-  @IsISO8601({ strict: true })
-  expiresAt?: string;
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  expiresAt?: number;
 }
 
 export class ApiKeyResponseDto {
@@ -38,14 +40,14 @@ export class ApiKeyResponseDto {
   @ApiProperty({ nullable: true, type: String, example: 'console-user:7b1c…', description: 'Who created it' })
   createdBy: string | null;
 
-  @ApiProperty({ format: 'date-time' })
-  createdAt: string;
+  @ApiProperty({ example: 1767225600000, description: 'Epoch ms' })
+  createdAt: number;
 
-  @ApiProperty({ format: 'date-time', nullable: true, type: String })
-  expiresAt: string | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Epoch ms; null: never expires' })
+  expiresAt: number | null;
 
-  @ApiProperty({ format: 'date-time', nullable: true, type: String })
-  revokedAt: string | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Epoch ms; null: not revoked' })
+  revokedAt: number | null;
 
   @ApiProperty({ description: 'Neither revoked nor expired' })
   active: boolean;
@@ -61,8 +63,6 @@ export class ApiKeyListResponseDto {
   apiKeys: ApiKeyResponseDto[];
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
 export function toApiKeyResponse(view: ApiKeyView): ApiKeyResponseDto {
   return {
     id: view.id,
@@ -70,9 +70,9 @@ export function toApiKeyResponse(view: ApiKeyView): ApiKeyResponseDto {
     scopes: view.scopes,
     prefix: view.prefix,
     createdBy: view.createdBy,
-    createdAt: new Date(view.createdAt).toISOString(),
-    expiresAt: iso(view.expiresAt),
-    revokedAt: iso(view.revokedAt),
+    createdAt: view.createdAt,
+    expiresAt: view.expiresAt,
+    revokedAt: view.revokedAt,
     active: view.active,
   };
 }

@@ -51,11 +51,11 @@ export class ConsoleUserResponseDto {
   @ApiProperty()
   disabled: boolean;
 
-  @ApiProperty({ format: 'date-time' })
-  createdAt: string;
+  @ApiProperty({ example: 1767225600000, description: 'Epoch ms' })
+  createdAt: number;
 
-  @ApiProperty({ format: 'date-time' })
-  updatedAt: string;
+  @ApiProperty({ example: 1767225600000, description: 'Epoch ms' })
+  updatedAt: number;
 }
 
 export function toConsoleUserResponse(view: ConsoleUserView): ConsoleUserResponseDto {
@@ -64,8 +64,8 @@ export function toConsoleUserResponse(view: ConsoleUserView): ConsoleUserRespons
     username: view.username,
     role: view.role,
     disabled: view.disabled,
-    createdAt: new Date(view.createdAt).toISOString(),
-    updatedAt: new Date(view.updatedAt).toISOString(),
+    createdAt: view.createdAt,
+    updatedAt: view.updatedAt,
   };
 }
 
