@@ -43,6 +43,7 @@ export const AccountsErrors = {
   linkNotFound: (field: string) => KaosError.notFound(`${field}: is not linked to this account`, { reason: AccountsReason.LINK_NOT_FOUND, details: { field } }),
   lastLoginMethod: () =>
     KaosError.badRequest('Cannot unlink the last way to sign in to this account; link another one first', { reason: AccountsReason.LAST_LOGIN_METHOD }),
+  missingToken: () => KaosError.unauthorized('Missing bearer access token (Authorization: Bearer <token>)', { reason: AccountsReason.INVALID_TOKEN }),
   invalidToken: () => KaosError.unauthorized('Invalid access token', { reason: AccountsReason.INVALID_TOKEN }),
   tokenExpired: () => KaosError.unauthorized('Access token expired', { reason: AccountsReason.TOKEN_EXPIRED }),
   sessionRevoked: () => KaosError.unauthorized('Session has ended', { reason: AccountsReason.SESSION_REVOKED }),

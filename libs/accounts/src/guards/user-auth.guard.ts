@@ -21,7 +21,7 @@ export class UserAuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<RequestWithCaller>();
     const header = req.headers.authorization;
     const m = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header.trim()) : null;
-    if (!m) throw AccountsErrors.invalidToken();
+    if (!m) throw AccountsErrors.missingToken();
     const access = await this.tokens.verifyAccessToken(m[1]!);
     req.kaosCaller = {
       kind: 'user',
