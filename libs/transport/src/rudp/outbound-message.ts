@@ -1,0 +1,68 @@
+import { FRAG_CHUNK, MAX_SINGLE } from './rudp.constants.js';
+
+/** Per-fragment send state of a reliable message. */
+export const FragState = {
+  /** Admitted, never sent. */
+  NEW: 0,
+  /** Sent, not acked, not queued for retransmission. */
+  SENT: 1,
+  /** Declared lost (or adopted after resume): waiting in the retransmission queue. */
+  QUEUED: 2,
+  ACKED: 3,
+} as const;
+export type FragState = (typeof FragState)[keyof typeof FragState];
+
+/**
+ * One serialized KaosTalk message on a reliable channel (§3.4, §3.5). Messages of up to
+ * `MAX_SINGLE` bytes travel as one MSG frame ("fragment" 0 of 1); larger ones as 2–60 FRAG frames.
+ */
+export class OutboundMessage {
+  readonly channel: number;
+  readonly bytes: Buffer;
+  readonly fragCount: number;
+  /** −1 until admitted into the send window. */
+  msgId = -1;
+  readonly state: Uint8Array;
+  /** Copies of each fragment in packets that are neither acked nor declared lost. */
+  readonly inFlight: Uint8Array;
+  ackedFrags = 0;
+  /** Whether any fragment was ever sent (first transmissions vs retransmissions accounting). */
+  readonly sentOnce: Uint8Array;
+
+  /** When the application queued it (queue-delay stats). */
+  readonly queuedAt: number;
+
+  constructor(channel: number, bytes: Buffer, queuedAt: number) {
+    this.channel = channel;
+    this.queuedAt = queuedAt;
+    this.bytes = bytes;
+    this.fragCount = bytes.length <= MAX_SINGLE ? 1 : Math.ceil(bytes.length / FRAG_CHUNK);
+    this.state = new Uint8Array(this.fragCount);
+    this.inFlight = new Uint8Array(this.fragCount);
+    this.sentOnce = new Uint8Array(this.fragCount);
+  }
+
+  get fragmented(): boolean {
+    return this.fragCount > 1;
+  }
+
+  get acked(): boolean {
+    return this.ackedFrags === this.fragCount;
+  }
+
+  /** Bytes of the message carried by fragment `index` (§3.5: chunks of 1,100 B, last shorter). */
+  chunk(index: number): Buffer {
+    if (this.fragCount === 1) {
+      return this.bytes;
+    }
+    const start = index * FRAG_CHUNK;
+    return this.bytes.subarray(start, Math.min(this.bytes.length, start + FRAG_CHUNK));
+  }
+
+  chunkLength(index: number): number {
+    if (this.fragCount === 1) {
+      return this.bytes.length;
+    }
+    return index === this.fragCount - 1 ? this.bytes.length - index * FRAG_CHUNK : FRAG_CHUNK;
+  }
+}
