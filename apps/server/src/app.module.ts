@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { Clock, KAOS_CONFIG, SystemClock, type KaosConfig } from '@kaosnet/common';
 import { AccountsModule } from '@kaosnet/accounts';
 import { AdminModule } from '@kaosnet/admin';
+import { TransportModule } from '@kaosnet/transport';
 import { DatabaseModule } from './persistence/database.module.js';
 import { KAOS_SCHEMAS } from './persistence/schemas.js';
 import { KaosExceptionFilter } from './http/kaos-exception.filter.js';
@@ -45,6 +46,7 @@ export class AppModule {
         DatabaseModule.forRoot(options.config, KAOS_SCHEMAS, options.pgSchema),
         AccountsModule,
         AdminModule,
+        TransportModule,
         ...(options.modules ?? []),
       ],
       controllers: [HealthController],

@@ -5,6 +5,7 @@ import { Logger, type DynamicModule, type INestApplication, type LogLevel as Nes
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { KaosConfig, LogLevel } from '@kaosnet/common';
+import { KaosTalkGateway, KaosTalkServer } from '@kaosnet/transport';
 import { AppModule } from './app.module.js';
 import { createPortRouter } from './http/port-router.js';
 import { setupSwagger } from './http/swagger.js';
@@ -89,6 +90,12 @@ export class KaosServer {
     const consolePort = (consoleServer.address() as AddressInfo).port;
     this.#consolePorts.add(consolePort);
 
+    // KaosTalk (UDP + WebSocket on the client port) as a Nest microservice of this hybrid app.
+    // Started after the HTTP listeners so the ports it advertises in connect tokens are known.
+    const gateway = app.get(KaosTalkGateway);
+    app.connectMicroservice({ strategy: new KaosTalkServer(gateway) }, { inheritAppConfig: true });
+    await app.startAllMicroservices();
+
     const host = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h);
     const addresses: KaosServerAddresses = {
       clientUrl: `http://${host(config.bind.host)}:${clientPort}`,
@@ -113,6 +120,9 @@ export class KaosServer {
     const app = this.#app;
     if (!app) return;
     app.get(ShutdownState).draining = true;
+    // Realtime first: every session gets SessionEnd `shutdown` and its socket closes, so the HTTP
+    // server (which also holds the upgraded WebSocket sockets) can then close promptly.
+    await app.get(KaosTalkGateway).stop();
     const servers = [app.getHttpServer() as HttpServer, this.#consoleServer].filter((s): s is HttpServer => !!s);
     const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => {
       if (!s.listening) return resolve();

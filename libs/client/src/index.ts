@@ -1,1 +1,6 @@
-export {};
+// @kaosnet/client: the TypeScript SDK used by games, bots, e2e tests and benchmarks.
+export * from './client-errors.js';
+export * from './socket-transport.js';
+export * from './ws-transport.js';
+export * from './kaos-socket.js';
+export * from './kaos-client.js';

@@ -45,6 +45,11 @@ export interface KaosConfig {
   heartbeatTimeoutSecs: number;
   logLevel: LogLevel;
   auth: AuthConfig;
+  /**
+   * Realtime transport overrides (a `Partial<TransportOptions>` of @kaosnet/transport: limits,
+   * timeouts, UDP on/off, public endpoints…). Kept loose here so common does not depend on transport.
+   */
+  transport?: Record<string, unknown>;
 }
 
 export const DEFAULT_SERVER_KEY = 'defaultkey';

@@ -1,0 +1,2 @@
+/** DI token for the resolved TransportOptions. */
+export const TRANSPORT_OPTIONS = Symbol.for('kaosnet.transport.options');
