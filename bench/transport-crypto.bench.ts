@@ -1,0 +1,88 @@
+/**
+ * AEAD cost per DATA packet (spec §3.2): seal + open of one packet with node:crypto and with
+ * sodium-native, at 26 B (one PING frame), 200 B and 1,200 B on the wire. Figures are printed,
+ * never asserted; the ratio is against node:crypto measured in the same run.
+ *
+ *   npm run bench -- transport-crypto      (or: npm run bench:transport)
+ */
+import { randomBytes } from 'node:crypto';
+import { loadSodiumNative, nodeAeadBackend, sodiumAeadBackend } from '../libs/transport/src/crypto/aead.backend.js';
+import type { AeadBackend } from '../libs/transport/src/crypto/aead.backend.js';
+import { Direction } from '../libs/transport/src/crypto/data-packet.codec.js';
+import { AeadPacketCipher } from '../libs/transport/src/crypto/packet-cipher.js';
+
+const PACKET_SIZES = [26, 200, 1_200];
+const OVERHEAD = 9 + 16;
+const ROUNDS = 7;
+const TARGET_MS_PER_ROUND = 150;
+
+interface Result {
+  readonly usPerOp: number;
+  readonly opsPerSec: number;
+}
+
+function roundTrip(cipher: AeadPacketCipher, plaintext: Buffer, iterations: number, pn0: number): number {
+  let sink = 0;
+  for (let i = 0; i < iterations; i++) {
+    const packet = cipher.sealPacket(0xdeadbeef, (pn0 + i) >>> 0, plaintext);
+    const opened = cipher.openPacket(packet);
+    sink += opened === null ? 1 : opened[0]!;
+  }
+  return sink;
+}
+
+function calibrate(cipher: AeadPacketCipher, plaintext: Buffer): number {
+  // Size rounds to about TARGET_MS_PER_ROUND, warming the JIT on the way.
+  let iterations = 1_000;
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    roundTrip(cipher, plaintext, iterations, 0);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (ms >= TARGET_MS_PER_ROUND / 2) return Math.max(1_000, Math.round((iterations * TARGET_MS_PER_ROUND) / ms));
+    iterations *= 2;
+  }
+}
+
+/** Rounds of the backends interleaved (A, B, A, B, …) so both see the same machine load. */
+function measure(backends: readonly AeadBackend[], packetSize: number): Result[] {
+  const plaintext = randomBytes(packetSize - OVERHEAD);
+  const ciphers = backends.map((b) => new AeadPacketCipher(randomBytes(32), Direction.S2C, b));
+  const iterations = ciphers.map((c) => calibrate(c, plaintext));
+  const samples: number[][] = backends.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    ciphers.forEach((cipher, i) => {
+      (globalThis as { gc?: () => void }).gc?.();
+      const t0 = process.hrtime.bigint();
+      roundTrip(cipher, plaintext, iterations[i]!, r * iterations[i]!);
+      samples[i]!.push(Number(process.hrtime.bigint() - t0) / 1e3 / iterations[i]!);
+    });
+  }
+  return samples.map((s) => {
+    s.sort((a, b) => a - b);
+    const usPerOp = s[Math.floor(s.length / 2)]!;
+    return { usPerOp, opsPerSec: 1e6 / usPerOp };
+  });
+}
+
+function main(): void {
+  const sodium = loadSodiumNative();
+  const backends: AeadBackend[] = [nodeAeadBackend];
+  if (sodium === null) {
+    console.log('sodium-native could not be loaded: node:crypto only');
+  } else {
+    backends.push(sodiumAeadBackend(sodium));
+  }
+  console.log(`Node ${process.version}; seal + open of one DATA packet (median of ${ROUNDS} interleaved rounds)`);
+  console.log('packet  backend  µs/op    ops/s      vs node:crypto');
+  for (const size of PACKET_SIZES) {
+    const results = measure(backends, size);
+    const baseline = results[0]!.usPerOp;
+    results.forEach((r, i) => {
+      const name = backends[i]!.name;
+      const vs = i === 0 ? '1.00x (baseline)' : `${(baseline / r.usPerOp).toFixed(2)}x faster`;
+      console.log(`${String(size).padStart(5)} B  ${name.padEnd(7)}  ${r.usPerOp.toFixed(2).padStart(5)}  ${Math.round(r.opsPerSec).toString().padStart(9)}  ${vs}`);
+    });
+  }
+}
+
+main();
