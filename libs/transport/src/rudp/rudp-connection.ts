@@ -844,11 +844,11 @@ export class RudpConnection implements MessageSink, FrameFateSink {
         t = Math.min(t, queue.nextExpiry(l.unreliableTtlMs) + 1);
       }
     }
-    if (this.#hasData()) {
-      const cc = this.#tracker.cc;
-      const srtt = this.#tracker.rtt.smoothedRtt;
-      if (cc.available(srtt) >= MIN_ELICITING_BUDGET + PACKET_OVERHEAD) {
-        t = Math.min(t, this.#pacer.nextSendTime(now, MIN_ELICITING_BUDGET + PACKET_OVERHEAD));
+    if (this.#hasData() && this.#path.sendAllowance() >= MAX_UDP_PAYLOAD) {
+      // Whatever fitted was sent by the last poll; wake for the pacer only when a full packet
+      // fits the window (otherwise the next ACK or the PTO opens it).
+      if (this.#tracker.cc.available(this.#tracker.rtt.smoothedRtt) >= MAX_UDP_PAYLOAD) {
+        t = Math.min(t, this.#pacer.nextSendTime(now, MAX_UDP_PAYLOAD));
       }
     }
     return Number.isFinite(t) ? t : undefined;

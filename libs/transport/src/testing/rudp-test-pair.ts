@@ -3,6 +3,7 @@ import type { WelcomeInfo } from '../rudp/frame-reader.js';
 import { RudpConnection } from '../rudp/rudp-connection.js';
 import { RudpRole, RudpState, type RudpConnectionListener } from '../rudp/rudp-connection.types.js';
 import type { RudpLimits } from '../rudp/rudp.options.js';
+import type { RudpChannelState } from '../rudp/rudp-channel-state.js';
 import type { LinkProfile } from './link-conditioner.js';
 import { createTestCipherPair } from './test-packet-cipher.js';
 import { VirtualNetwork, type Side } from './virtual-network.js';
@@ -52,6 +53,9 @@ export interface RudpTestPairOptions {
   serverToClient?: LinkProfile;
   onEmit?: (from: Side, bytes: Buffer, now: number) => boolean | void;
   onDeliver?: (to: Side, bytes: Buffer, now: number) => void;
+  /** Server-side resume: WELCOME `resumed` = 1 and this channel state adopted at creation. */
+  serverChannelState?: RudpChannelState;
+  resumed?: boolean;
   /** Listener for the client (default: a new RecordingListener). */
   clientListener?: RecordingListener;
   serverListener?: RecordingListener;
@@ -89,6 +93,8 @@ export class RudpTestPair {
       limits: { ...options.limits, ...options.serverLimits },
       listener: this.serverEvents,
       wallClock: () => 1_767_225_600_000,
+      channelState: options.serverChannelState,
+      resumed: options.resumed,
       randomFill: (buf) => buf.fill(0x5a),
     });
     this.client = new RudpConnection({
