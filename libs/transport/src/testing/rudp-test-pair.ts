@@ -3,6 +3,7 @@ import type { WelcomeInfo } from '../rudp/frame-reader.js';
 import { RudpConnection } from '../rudp/rudp-connection.js';
 import { RudpRole, RudpState, type RudpConnectionListener } from '../rudp/rudp-connection.types.js';
 import type { RudpLimits } from '../rudp/rudp.options.js';
+import type { RudpPeerAddress } from '../rudp/path-validator.js';
 import type { RudpChannelState } from '../rudp/rudp-channel-state.js';
 import type { LinkProfile } from './link-conditioner.js';
 import { createTestCipherPair } from './test-packet-cipher.js';
@@ -52,7 +53,7 @@ export interface RudpTestPairOptions {
   clientToServer?: LinkProfile;
   serverToClient?: LinkProfile;
   onEmit?: (from: Side, bytes: Buffer, now: number) => boolean | void;
-  onDeliver?: (to: Side, bytes: Buffer, now: number) => void;
+  onDeliver?: (to: Side, bytes: Buffer, now: number, from: RudpPeerAddress) => void;
   /** Server-side resume: WELCOME `resumed` = 1 and this channel state adopted at creation. */
   serverChannelState?: RudpChannelState;
   resumed?: boolean;

@@ -28,7 +28,7 @@ export interface VirtualNetworkOptions {
    */
   onEmit?: (from: Side, bytes: Buffer, now: number) => boolean | void;
   /** Sees every datagram the link delivers. */
-  onDeliver?: (to: Side, bytes: Buffer, now: number) => void;
+  onDeliver?: (to: Side, bytes: Buffer, now: number, from: RudpPeerAddress) => void;
 }
 
 interface Pending {
@@ -160,7 +160,7 @@ export class VirtualNetwork {
   #step(): void {
     while (this.#heap.length > 0 && this.#heap[0].at <= this.now) {
       const ev = this.#pop();
-      this.#options.onDeliver?.(ev.to, ev.bytes, this.now);
+      this.#options.onDeliver?.(ev.to, ev.bytes, this.now, ev.from);
       (ev.to === 'a' ? this.a : this.b).onDatagram(this.now, ev.bytes, ev.from);
     }
     this.flush();
