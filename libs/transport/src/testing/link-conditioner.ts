@@ -19,8 +19,10 @@ export interface LinkProfile {
   burst?: BurstLossProfile;
   /** Base one-way delay (ms). */
   delayMs?: number;
-  /** Uniform extra delay in [0, jitterMs) (ms); reorders packets closer than the jitter. */
+  /** Uniform extra delay in [0, jitterMs) (ms); reorders packets closer than the jitter (as netem does). */
   jitterMs?: number;
+  /** false: jitter never reorders (a FIFO path whose queueing delay varies). Default true. */
+  jitterReorders?: boolean;
   /** Probability of holding a datagram back by `reorderDelayMs` extra. */
   reorderRate?: number;
   reorderDelayMs?: number;
@@ -63,6 +65,7 @@ export class LinkConditioner {
   readonly #rng: SeededRandom;
   #bad = false;
   #busyUntil = 0;
+  #lastArrival = Number.NEGATIVE_INFINITY;
   readonly stats: LinkStats = {
     offered: 0,
     delivered: 0,
@@ -132,6 +135,10 @@ export class LinkConditioner {
     let at = departure + (p.delayMs ?? 0);
     if (p.jitterMs !== undefined && p.jitterMs > 0) {
       at += this.#rng.next() * p.jitterMs;
+      if (p.jitterReorders === false) {
+        at = Math.max(at, this.#lastArrival);
+        this.#lastArrival = at;
+      }
     }
     if (this.#rng.chance(p.reorderRate ?? 0)) {
       at += p.reorderDelayMs ?? 10;
