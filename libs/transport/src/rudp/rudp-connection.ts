@@ -901,6 +901,10 @@ export class RudpConnection implements MessageSink, FrameFateSink {
         queueDelay = Math.max(queueDelay, queue.oldestAge(this.#now));
       }
     }
+    let receiveBuffered = 0;
+    for (const receiver of this.#channels.receivers) {
+      receiveBuffered += receiver?.bufferedBytes ?? 0;
+    }
     return {
       state: this.#state,
       packetsSent: this.#packetsSent,
@@ -926,6 +930,8 @@ export class RudpConnection implements MessageSink, FrameFateSink {
       queueDelayMs: queueDelay,
       backlogBytes: this.#channels.backlogBytes,
       backlogMessages: this.#channels.backlogMessages,
+      receiveBufferedBytes: receiveBuffered,
+      inboxLength: this.#inbox.length - this.#inboxHead,
       droppedReplay: this.#droppedReplay,
       droppedAuth: this.#droppedAuth,
       droppedRate: this.#droppedRate,

@@ -109,6 +109,10 @@ export interface RudpConnectionStats {
   queueDelayMs: number;
   backlogBytes: number;
   backlogMessages: number;
+  /** Out-of-order messages and partial reassemblies held by the reliable receive channels. */
+  receiveBufferedBytes: number;
+  /** Delivered messages waiting in the pull queue ({@link RudpConnection.receive}). */
+  inboxLength: number;
   /** Dropped before processing: replay, AEAD failure, inbound rate, wrong state / conn_id. */
   droppedReplay: number;
   droppedAuth: number;
