@@ -4,3 +4,5 @@ export * from './socket-transport.js';
 export * from './ws-transport.js';
 export * from './kaos-socket.js';
 export * from './kaos-client.js';
+export * from './udp-transport.js';
+import './udp-register.js';

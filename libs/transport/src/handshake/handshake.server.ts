@@ -66,6 +66,8 @@ export interface HandshakeServerOptions {
   readonly cookieSecretRotateMs?: number;
   readonly tokenClockSkewMs?: number;
   readonly welcomeResendMinMs?: number;
+  /** Token-use records shared with the WebSocket endpoint, so a token admits one connection across both (KT-22). */
+  readonly tokenUses?: TokenUseTable;
   readonly aead?: AeadPreference;
   /** Seam for deterministic tests. */
   readonly random?: (size: number) => Buffer;
@@ -153,7 +155,7 @@ export class HandshakeServer {
       maxTrackedIps: options.maxTrackedIps,
       globalPerSec: options.maxHandshakesPerSec,
     });
-    this.#tokenUses = new TokenUseTable(Math.max(1, HandshakeDefaults.tokenUseTableFactor * options.maxConnections));
+    this.#tokenUses = options.tokenUses ?? new TokenUseTable(Math.max(1, HandshakeDefaults.tokenUseTableFactor * options.maxConnections));
     const hooks = this.#hooks;
     this.#tokenConfig = {
       pid8: this.#pid8,

@@ -6,6 +6,7 @@ import { SessionRegistry } from '../session/session-registry.js';
 import { SessionStarter, type SessionAuthority } from '../session/session-starter.js';
 import type { TransportOptions } from '../transport.options.js';
 import { WsEndpoint, type WsTokenVerifier } from '../ws/ws-endpoint.js';
+import type { UdpEndpoint } from '../udp/udp-endpoint.js';
 
 /** A transport endpoint the gateway starts and stops (UDP; WS is built in). */
 export interface TransportEndpoint {
@@ -23,6 +24,8 @@ export class KaosTalkGateway {
   readonly dispatcher: KaosTalkDispatcher;
   readonly starter: SessionStarter;
   readonly ws: WsEndpoint;
+  /** The RUDP endpoint, when UDP is enabled. */
+  udp?: UdpEndpoint;
   readonly #endpoints: TransportEndpoint[] = [];
   #httpServer?: () => HttpServer;
   #started = false;

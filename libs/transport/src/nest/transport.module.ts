@@ -10,6 +10,7 @@ import { ConnectTokens, deriveTokenKey } from '../connect/connect-tokens.js';
 import { defaultTransportOptions, type TransportOptions } from '../transport.options.js';
 import { TRANSPORT_OPTIONS } from '../transport.tokens.js';
 import { KaosTalkGateway } from './kaostalk.gateway.js';
+import { UdpEndpoint } from '../udp/udp-endpoint.js';
 
 /** KaosConfig → TransportOptions: spec defaults, overridden by the server config and `config.transport`. */
 export function transportOptionsFrom(config: KaosConfig): TransportOptions {
@@ -45,6 +46,10 @@ export function transportOptionsFrom(config: KaosConfig): TransportOptions {
       inject: [TRANSPORT_OPTIONS, Clock, AccountsSessionAuthority, ConnectTokens, HttpAdapterHost],
       useFactory: (options: TransportOptions, clock: Clock, authority: AccountsSessionAuthority, tokens: ConnectTokens, host: HttpAdapterHost) => {
         const gateway = new KaosTalkGateway(options, clock, authority, tokens);
+        if (options.udp.enabled) {
+          gateway.udp = new UdpEndpoint(options, gateway.registry, gateway.dispatcher, gateway.starter, tokens, clock);
+          gateway.addEndpoint(gateway.udp);
+        }
         const httpServer = () => host.httpAdapter.getHttpServer() as HttpServer;
         gateway.useHttpServer(httpServer);
         gateway.onStarted(() => {

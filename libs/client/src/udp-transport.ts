@@ -1,0 +1,312 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import {
+  CloseReason,
+  HandshakeClient,
+  Lane,
+  RudpConnection,
+  RudpRole,
+  RudpState,
+  duplexCipher,
+  type EstablishedConnection,
+  type RudpChannelState,
+  type RudpLimits,
+  type WelcomeInfo,
+} from '@kaosnet/transport';
+import type { ConnectInfo } from './kaos-client.js';
+import type { SocketTransport, TransportClose } from './socket-transport.js';
+
+const LANE_CHANNEL: Record<Lane, number> = { [Lane.CONTROL]: 0, [Lane.RO]: 1, [Lane.RU]: 2, [Lane.US]: 3, [Lane.U]: 4 };
+
+export interface UdpTransportOptions {
+  /** Fetches a fresh connect token for the same session when the old one expired (resume, §4.6). */
+  refreshConnectInfo?: () => Promise<ConnectInfo>;
+  /** Try to resume after an idle timeout (default true). */
+  resume?: boolean;
+  limits?: Partial<RudpLimits>;
+  handshakeTimeoutMs?: number;
+}
+
+/**
+ * KaosTalk over RUDP for Node clients: the §4 handshake (HandshakeClient), then a client
+ * RudpConnection on a connected dgram socket. Keep-alive is the connection's PING (§3.9). After an
+ * idle timeout it resumes within the server's grace period (§4.6), keeping its reliable channel
+ * state so nothing reliable is lost or duplicated.
+ */
+export class UdpSocketTransport implements SocketTransport {
+  readonly kind = 'udp' as const;
+  onMessage?: (op: number, payload: Buffer, channel: number) => void;
+  onClose?: (info: TransportClose) => void;
+  /** Fired when a resume attempt ends: resumed = the session continues; false = it is gone. */
+  onResume?: (resumed: boolean) => void;
+  #conn?: RudpConnection;
+  #socket: Socket;
+  #timer?: NodeJS.Timeout;
+  #scheduled = false;
+  #closed = false;
+  #grace?: RudpChannelState;
+  #graceMs = 0;
+  #lostAt = 0;
+  #info: ConnectInfo;
+  #blackout = false;
+  welcome?: WelcomeInfo;
+
+  private constructor(socket: Socket, info: ConnectInfo, private readonly options: UdpTransportOptions) {
+    this.#socket = socket;
+    this.#info = info;
+    socket.on('message', (msg) => this.#onDatagram(msg));
+    socket.on('error', () => undefined);
+  }
+
+  /** Handshakes with the first UDP endpoint of `info` and resolves once WELCOME arrived. */
+  static async connect(info: ConnectInfo, options: UdpTransportOptions = {}): Promise<UdpSocketTransport> {
+    const [host, port] = splitHostPort(info.udp[0]!);
+    const ip = isIP(host) ? host : (await lookup(host)).address;
+    const socket = createSocket({ type: isIP(ip) === 6 ? 'udp6' : 'udp4' });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.connect(port, ip, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    const transport = new UdpSocketTransport(socket, info, options);
+    try {
+      await transport.#handshake(info);
+    } catch (error) {
+      socket.close();
+      throw error;
+    }
+    return transport;
+  }
+
+  get connId(): number | undefined {
+    return this.#conn?.connId;
+  }
+
+  get state(): RudpState | undefined {
+    return this.#conn?.state;
+  }
+
+  stats(): ReturnType<RudpConnection['stats']> | undefined {
+    return this.#conn?.stats();
+  }
+
+  /** Test seam: while on, every datagram in or out is dropped (a network blackout). */
+  setBlackout(on: boolean): void {
+    this.#blackout = on;
+  }
+
+  /** Test seam: sends raw bytes as one datagram. */
+  sendRawDatagram(bytes: Buffer): void {
+    this.#socket.send(bytes);
+  }
+
+  send(message: Buffer, lane: Lane): void {
+    if (this.#closed) return;
+    if (this.#grace) {
+      if (lane === Lane.RO || lane === Lane.RU || lane === Lane.CONTROL) this.#grace.enqueue(LANE_CHANNEL[lane], message, now());
+      return;
+    }
+    const conn = this.#conn;
+    if (!conn || (conn.state !== RudpState.CONNECTED && conn.state !== RudpState.PENDING)) return;
+    conn.send(LANE_CHANNEL[lane], message);
+    this.#schedule();
+  }
+
+  /** CLOSE ×3 (§3.9, the client's direct path), then the socket closes after the packets leave. */
+  close(): void {
+    if (this.#closed) return;
+    const conn = this.#conn;
+    if (conn && (conn.state === RudpState.CONNECTED || conn.state === RudpState.PENDING)) {
+      conn.close(CloseReason.NORMAL);
+      for (let i = 0; i < 3; i++) this.#flush();
+    }
+    this.#finish({ code: CloseReason.NORMAL, reason: 'closed by client' });
+  }
+
+  // --- connection events ---------------------------------------------------------------------
+
+  #deliver(channel: number, message: Buffer): void {
+    this.onMessage?.(message[0]!, message.subarray(3), channel);
+  }
+
+  #onWelcome(info: WelcomeInfo): void {
+    this.welcome = info;
+    this.#graceMs = info.graceMs;
+  }
+
+  #onLost(): void {
+    const conn = this.#conn!;
+    if (this.options.resume === false || this.#closed) return this.#finish({ code: -1, reason: 'connection lost' });
+    this.#grace = conn.exportChannelState();
+    this.#lostAt = now();
+    void this.#resume(conn.connId!);
+  }
+
+  #onPeerClose(reason: CloseReason): void {
+    // CLOSE from the server (kick, shutdown, replaced …): nothing more will arrive.
+    queueMicrotask(() => this.#finish({ code: reason, reason: 'closed by server' }));
+  }
+
+  #onOverflow(): void {
+    this.close();
+  }
+
+  // --- internals -----------------------------------------------------------------------------
+
+  async #handshake(info: ConnectInfo, resume?: { prevConnId: number; state: RudpChannelState }): Promise<void> {
+    const hs = new HandshakeClient({
+      token: Buffer.from(info.connectToken, 'base64url'),
+      keyC2s: Buffer.from(info.clientToServerKey, 'base64url'),
+      keyS2c: Buffer.from(info.serverToClientKey, 'base64url'),
+      protocolId: BigInt(info.protocolId),
+      ...(resume ? { resume: { prevConnId: resume.prevConnId } } : {}),
+      ...(this.options.handshakeTimeoutMs ? { timeoutMs: this.options.handshakeTimeoutMs } : {}),
+    });
+    const established = await new Promise<{ conn: EstablishedConnection; first: Buffer }>((resolve, reject) => {
+      const tick = () => {
+        const out = hs.poll(now());
+        if (out) this.#rawSend(out);
+        if (hs.failure) return done(handshakeError(hs.failure));
+        timer = setTimeout(tick, Math.max(1, hs.nextTimeout() - now()));
+      };
+      const onMsg = (msg: Buffer) => {
+        if (this.#blackout) return;
+        const ev = hs.onDatagram(now(), msg);
+        if (ev.kind === 'send') this.#rawSend(ev.bytes);
+        else if (ev.kind === 'failed') done(handshakeError(ev.failure));
+        else if (ev.kind === 'established') done(undefined, { conn: ev.connection, first: Buffer.from(msg) });
+      };
+      let timer: NodeJS.Timeout | undefined;
+      const done = (err?: Error, value?: { conn: EstablishedConnection; first: Buffer }) => {
+        clearTimeout(timer);
+        this.#socket.off('message', onMsg);
+        this.#handshaking = false;
+        if (err) reject(err);
+        else resolve(value!);
+      };
+      this.#handshaking = true;
+      this.#socket.on('message', onMsg);
+      this.#rawSend(hs.start(now()));
+      timer = setTimeout(tick, Math.max(1, hs.nextTimeout() - now()));
+    });
+    const e = established.conn;
+    const t = now();
+    const conn = new RudpConnection({
+      role: RudpRole.CLIENT,
+      connId: e.connId,
+      cipher: duplexCipher(e.sendCipher, e.receiveCipher),
+      now: t,
+      rttSeedMs: e.rttSeedMs,
+      limits: this.options.limits,
+      listener: {
+        onMessage: (channel, message) => this.#deliver(channel, message),
+        onWelcome: (info) => {
+          this.#onWelcome(info);
+          if (resume && info.resumed) conn.adopt(resume.state);
+        },
+        onLost: () => this.#onLost(),
+        onClose: (reason, initiator) => {
+          if (initiator === 'peer') this.#onPeerClose(reason);
+        },
+        onOverflow: () => this.#onOverflow(),
+      },
+    });
+    this.#conn = conn;
+    conn.onDatagram(t, established.first);
+    this.#schedule();
+  }
+
+  #handshaking = false;
+
+  async #resume(prevConnId: number): Promise<void> {
+    const state = this.#grace!;
+    try {
+      let info = this.#info;
+      if (info.expiresAt <= Date.now() + 1000 && this.options.refreshConnectInfo) info = this.#info = await this.options.refreshConnectInfo();
+      if (this.#graceMs && now() - this.#lostAt > this.#graceMs) throw new Error('grace period over');
+      await this.#handshake(info, { prevConnId, state });
+      this.#grace = undefined;
+      const resumed = this.welcome?.resumed === true;
+      this.onResume?.(resumed);
+      if (!resumed) this.#finish({ code: -1, reason: 'session lost: server did not resume' });
+    } catch {
+      this.#grace = undefined;
+      this.onResume?.(false);
+      this.#finish({ code: -1, reason: 'connection lost' });
+    }
+  }
+
+  #onDatagram(msg: Buffer): void {
+    if (this.#blackout || this.#handshaking || this.#closed) return;
+    const conn = this.#conn;
+    if (!conn) return;
+    conn.onDatagram(now(), msg);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#flush();
+    });
+  }
+
+  #flush(): void {
+    const conn = this.#conn;
+    if (!conn || this.#grace) return;
+    for (const d of conn.poll(now())) this.#rawSend(d);
+    if (this.#timer) clearTimeout(this.#timer);
+    const next = conn.nextTimeout();
+    if (next !== undefined && !this.#closed) {
+      this.#timer = setTimeout(() => this.#flush(), Math.max(0, Math.ceil(next - now())));
+      this.#timer.unref();
+    }
+  }
+
+  #rawSend(bytes: Buffer): void {
+    if (this.#blackout) return;
+    this.#socket.send(bytes);
+  }
+
+  #finish(info: TransportClose): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    // Let the CLOSE packets leave before the socket goes.
+    setImmediate(() => this.#socket.close());
+    this.onClose?.(info);
+  }
+}
+
+const DENIED_REASONS: Record<number, string> = { 1: 'server full', 2: 'forbidden', 3: 'too many connections from this address', 4: 'server unavailable' };
+
+/** The handshake did not complete: DENIED by the server (§4.3) or no answer in time. */
+export class KaosConnectError extends Error {
+  constructor(
+    message: string,
+    readonly deniedReason?: number,
+  ) {
+    super(message);
+    this.name = 'KaosConnectError';
+  }
+}
+
+function handshakeError(failure: { kind: 'timeout' } | { kind: 'denied'; reason: number }): KaosConnectError {
+  if (failure.kind === 'timeout') return new KaosConnectError('handshake failed: no answer from the server (timeout)');
+  return new KaosConnectError(`handshake failed: ${DENIED_REASONS[failure.reason] ?? 'denied'} (DENIED reason ${failure.reason})`, failure.reason);
+}
+
+function now(): number {
+  return performance.now();
+}
+
+function splitHostPort(text: string): [string, number] {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(text);
+  if (!m) throw new Error(`bad UDP endpoint ${text}`);
+  return [m[1]!, Number(m[2])];
+}

@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { once } from 'node:events';
+import { Controller, Module } from '@nestjs/common';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { KaosApiError, KaosConnectError, UdpSocketTransport, type KaosSocket } from '@kaosnet/client';
+import { KaosTalkContext, KaosTalkGateway, Op } from '@kaosnet/transport';
+import { newPlayer } from '../support/kaos-test-client.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+@Controller()
+class EchoHandlers {
+  @MessagePattern(Op.Rpc)
+  rpc(@Payload() body: Record<string, unknown>, @Ctx() ctx: KaosTalkContext): Record<string, unknown> {
+    return { payload: JSON.stringify({ echo: body['payload'] ?? null, transport: ctx.transport, userId: ctx.userId }) };
+  }
+}
+
+@Module({ controllers: [EchoHandlers] })
+class EchoModule {}
+
+describe('KaosTalk over RUDP (UDP on loopback)', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ modules: [EchoModule] });
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  async function connected(): Promise<{ socket: KaosSocket; userId: string }> {
+    const { client, auth } = await newPlayer(s);
+    const socket = await client.connect(auth, { transport: 'udp' });
+    return { socket, userId: auth.userId };
+  }
+
+  it('handshakes, starts a session and answers a control request by cid', async () => {
+    const { socket, userId } = await connected();
+    expect(socket.transport.kind).toBe('udp');
+    expect(socket.ack).toMatchObject({ userId, maxPayload: 65535 });
+    expect(JSON.parse((await socket.rpc('echo', 'over udp'))!)).toEqual({ echo: 'over udp', transport: 'udp', userId });
+    expect(await socket.ping()).toBeGreaterThanOrEqual(0);
+    socket.close();
+  });
+
+  it('KT-9 any op before SessionStart → UNAUTHORIZED', async () => {
+    const { client, auth } = await newPlayer(s);
+    const info = await client.requestConnect(auth);
+    const transport = await UdpSocketTransport.connect(info);
+    const { KaosSocket: Socket } = await import('@kaosnet/client');
+    const socket = new Socket(transport);
+    await expect(socket.rpc('echo')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await socket.start();
+    expect(await socket.rpc('echo', 'now')).toContain('now');
+    socket.close();
+  });
+
+  it('carries a 65,535-byte payload over fragmentation intact', async () => {
+    const { socket } = await connected();
+    const big = 'x'.repeat(65_000);
+    const reply = JSON.parse((await socket.rpc('echo', big))!);
+    expect(reply.echo).toBe(big);
+    socket.close();
+  });
+
+  it('kick ends the session with SessionEnd kicked and a CLOSE', async () => {
+    const { socket } = await connected();
+    const gateway = s.server.app.get(KaosTalkGateway);
+    const ended = once(socket, 'sessionEnd');
+    const closed = once(socket, 'close');
+    gateway.registry.kick(socket.ack!.sessionId);
+    expect(await ended).toEqual(['kicked']);
+    expect(((await closed) as [{ code: number }])[0].code).toBe(3);
+  });
+
+  it('a graceful SessionEnd ends the session at once', async () => {
+    const { socket } = await connected();
+    const gateway = s.server.app.get(KaosTalkGateway);
+    const id = socket.ack!.sessionId;
+    await socket.disconnect();
+    expect(gateway.registry.get(id)).toBeUndefined();
+  });
+
+  it('KT-60 a second non-resume connection for the same session ends the first with replaced', async () => {
+    const { client, auth } = await newPlayer(s);
+    const a = await client.connect(auth, { transport: 'udp' });
+    const ended = once(a, 'sessionEnd');
+    const b = await client.connect(auth, { transport: 'udp' });
+    expect(await ended).toEqual(['replaced']);
+    expect(await b.rpc('echo', 'b')).toContain('"b"');
+    b.close();
+  });
+
+  it('a token is single-use across transports (KT-22 / KT-33): a WS start with a token used over UDP is refused', async () => {
+    const { client, auth } = await newPlayer(s);
+    const info = await client.requestConnect(auth);
+    const udp = await UdpSocketTransport.connect(info);
+    const { RawWsPeer } = await import('../support/kaos-test-client.js');
+    const peer = await RawWsPeer.open(info.ws);
+    peer.sendStart(info.connectToken);
+    expect(await peer.closed).toBe(4401);
+    udp.close();
+  });
+});
+
+describe('KaosTalk over RUDP: resume and limits', () => {
+  it('KT-56 resumes after a blackout longer than the idle timeout: reliable messages arrive exactly once, in order, no new SessionStart', async () => {
+    const s = await startTestServer({ modules: [EchoModule], config: { transport: { idleTimeoutMs: 600, resumeGraceMs: 10_000 } } });
+    try {
+      const { client, auth } = await newPlayer(s);
+      const socket = await client.connect(auth, { transport: 'udp' });
+      const transport = socket.transport as UdpSocketTransport;
+      const gateway = s.server.app.get(KaosTalkGateway);
+      const session = gateway.registry.get(socket.ack!.sessionId)!;
+      const firstConn = transport.connId;
+      const got: number[] = [];
+      socket.on('appMessage', (_op, payload) => got.push(payload.readUInt32LE(0)));
+      transport.setBlackout(true);
+      // The server keeps sending reliable messages while the client hears nothing.
+      for (let i = 0; i < 20; i++) {
+        const p = Buffer.alloc(4);
+        p.writeUInt32LE(i);
+        session.send(Buffer.concat([Buffer.from([0x91, 4, 0]), p]), 0);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const resumed = new Promise<boolean>((resolve) => (transport.onResume = resolve));
+      transport.setBlackout(false);
+      expect(await resumed).toBe(true);
+      expect(transport.connId).not.toBe(firstConn);
+      // Reliable messages queued during the blackout arrive after the resume.
+      const end = Date.now() + 3000;
+      while (got.length < 20 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      expect(got).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      expect(gateway.registry.get(socket.ack!.sessionId)).toBe(session);
+      expect(await socket.rpc('echo', 'after')).toContain('after');
+      socket.close();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('enforces maxSessions for UDP clients with a clear refusal', async () => {
+    const s = await startTestServer({ config: { maxSessions: 1 } });
+    try {
+      const a = await newPlayer(s);
+      const first = await a.client.connect(a.auth, { transport: 'udp' });
+      const b = await newPlayer(s);
+      const err = await b.client.connect(b.auth, { transport: 'udp' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(KaosConnectError);
+      expect(err).toMatchObject({ deniedReason: 1, message: 'handshake failed: server full (DENIED reason 1)' });
+      expect(err).not.toBeInstanceOf(KaosApiError);
+      first.close();
+    } finally {
+      await s.close();
+    }
+  });
+});
