@@ -34,7 +34,7 @@ function mutate(rng: SeededRandom): Buffer {
   for (let i = 0; i < n; i++) {
     parts.push(t[rng.int(t.length)]);
   }
-  let plaintext = Buffer.concat(parts).subarray(0, 1_175);
+  let plaintext: Buffer = Buffer.concat(parts).subarray(0, 1_175);
   const kind = rng.int(10);
   if (kind === 0) {
     plaintext = rng.bytes(1 + rng.int(1_175));
