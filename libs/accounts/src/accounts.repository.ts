@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { sql, SqlRunner, type SqlParam, type SqlWork } from '@kaosnet/database';
 import type { AccountEntity } from './entities/account.entity.js';
-import { sql, SqlRunner, type SqlParam, type SqlWork } from './sql-runner.js';
 
 /** An account row as the service sees it (AccountEntity's fields, plain data). */
 export type AccountRow = Omit<AccountEntity, never>;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { sql, SqlRunner, type SqlWork } from './sql-runner.js';
+import { sql, SqlRunner, type SqlWork } from '@kaosnet/database';
 
 export interface SessionState {
   userId: string;

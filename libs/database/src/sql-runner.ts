@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Dialect } from '@kaosnet/database';
+import type { Dialect } from './schema.js';
 
 export type SqlParam = string | number | null;
 export interface SqlStatement {
@@ -35,7 +35,7 @@ interface SqliteDatabase {
 }
 
 /**
- * Runs the accounts SQL on either engine.
+ * Runs a feature's SQL on either engine (shared by accounts, storage, …).
  *
  * Why not TypeORM transactions: TypeORM's better-sqlite3 driver shares ONE query runner and
  * connection, and `dataSource.transaction()` has no serialisation, so two concurrent transactions
@@ -116,7 +116,7 @@ export class SqlRunner {
   }
 }
 
-/** `?` → `$1, $2, …` (the accounts SQL never has a literal `?`). */
+/** `?` → `$1, $2, …` (callers never put a literal `?` in SQL text: values are always bound). */
 function toPostgres(text: string): string {
   let n = 0;
   return text.replace(/\?/g, () => `$${++n}`);
