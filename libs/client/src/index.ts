@@ -6,3 +6,4 @@ export * from './kaos-socket.js';
 export * from './kaos-client.js';
 export * from './udp-transport.js';
 import './udp-register.js';
+export * from './kaostalk-client.proxy.js';
