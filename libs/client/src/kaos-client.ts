@@ -1,3 +1,4 @@
+import type { ConnectInfo } from '@kaosnet/transport';
 import { KaosApiError } from './client-errors.js';
 import { KaosSocket } from './kaos-socket.js';
 import { WsSocketTransport } from './ws-transport.js';
@@ -13,17 +14,8 @@ export interface KaosAuth {
   created: boolean;
 }
 
-/** `POST /api/session/connect` answer (§4.1). */
-export interface ConnectInfo {
-  connectToken: string;
-  clientToServerKey: string;
-  serverToClientKey: string;
-  expiresAt: number;
-  sessionId: string;
-  protocolId: string;
-  udp: string[];
-  ws: string;
-}
+/** `POST /api/session/connect` answer (§4.1): the type the server's ConnectTokens produces. */
+export type { ConnectInfo };
 
 export interface KaosClientOptions {
   /** e.g. http://127.0.0.1:7350 */
