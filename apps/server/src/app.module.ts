@@ -4,6 +4,7 @@ import { Clock, KAOS_CONFIG, SystemClock, type KaosConfig } from '@kaosnet/commo
 import { AccountsModule } from '@kaosnet/accounts';
 import { AdminModule } from '@kaosnet/admin';
 import { TransportModule } from '@kaosnet/transport';
+import { RoomsModule } from '@kaosnet/rooms';
 import { DatabaseModule } from './persistence/database.module.js';
 import { KAOS_SCHEMAS } from './persistence/schemas.js';
 import { KaosExceptionFilter } from './http/kaos-exception.filter.js';
@@ -47,6 +48,7 @@ export class AppModule {
         AccountsModule,
         AdminModule,
         TransportModule,
+        RoomsModule,
         ...(options.modules ?? []),
       ],
       controllers: [HealthController],
