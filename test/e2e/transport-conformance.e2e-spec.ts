@@ -1,0 +1,221 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Controller, Module } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  DeliveryClass,
+  KaosTalkGateway,
+  Lane,
+  Op,
+  SessionEndReason,
+  decodeRoomDataS2C,
+  encodeHeartbeatMessage,
+  encodeRoomDataS2CMessage,
+  RoomDataS2C,
+  type SessionEnded,
+} from '@kaosnet/transport';
+import { newPlayer, RawWsPeer } from '../support/kaos-test-client.js';
+import { RawUdpPeer } from '../support/raw-udp-peer.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+// KT statements of spec §9 checked over real sockets that no other suite covers end to end.
+// The rest are indexed by test/conformance/kt-index.spec.ts.
+
+@Controller()
+class EchoHandlers {
+  @MessagePattern(Op.Rpc)
+  rpc(@Payload() body: Record<string, unknown>): Record<string, unknown> {
+    return { payload: String(body['payload'] ?? '') };
+  }
+}
+
+@Module({ controllers: [EchoHandlers] })
+class EchoModule {}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const FRAME = { WELCOME: 0x04, CLOSE: 0x03 } as const;
+
+async function peerFor(s: TestServer, opts: { connect?: boolean } = {}) {
+  const { client, auth } = await newPlayer(s);
+  const info = await client.requestConnect(auth);
+  const peer = await RawUdpPeer.open(RawUdpPeer.serverOf(info));
+  await peer.handshake(info, opts);
+  return { peer, info, client, auth };
+}
+
+async function start(peer: RawUdpPeer): Promise<Record<string, unknown>> {
+  const cid = peer.request(Op.SessionStart, { v: 1 });
+  return peer.waitFor(() => peer.reply(Op.SessionAck, cid));
+}
+
+describe('KaosTalk conformance over real sockets', () => {
+  let s: TestServer;
+  let gateway: KaosTalkGateway;
+  beforeAll(async () => {
+    s = await startTestServer({ modules: [EchoModule] });
+    gateway = s.server.app.get(KaosTalkGateway);
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  it('KT-31 a valid RESPONSE → DATA packets pn 0, 1, … carrying WELCOME until the client sends authenticated DATA, then no more WELCOME', async () => {
+    const { peer } = await peerFor(s, { connect: false });
+    await sleep(700); // stay silent: the server keeps (re)sending WELCOME-carrying packets
+    const early = peer.received.filter((d) => d.bytes[0] === 0x40).map((d) => peer.inspect(d.bytes)!);
+    expect(early.length).toBeGreaterThanOrEqual(2);
+    expect(early.map((p) => p.pn)).toEqual(early.map((_, i) => i));
+    for (const p of early) expect(p.frames.some((f) => f.type === FRAME.WELCOME)).toBe(true);
+
+    peer.connect(); // the client now acks (authenticated DATA) and starts its session
+    await start(peer);
+    const dataIn = () => peer.received.filter((d) => d.bytes[0] === 0x40);
+    const ackAt = dataIn().findIndex((d) => peer.inspect(d.bytes)?.frames.some((f) => f.message?.[0] === Op.SessionAck));
+    expect(ackAt).toBeGreaterThan(0);
+    const rpc = peer.request(Op.Rpc, { id: 'echo', payload: 'x' });
+    await peer.waitFor(() => peer.reply(Op.RpcResponse, rpc));
+    const later = dataIn().slice(ackAt).map((d) => peer.inspect(d.bytes)!);
+    expect(later.length).toBeGreaterThan(0);
+    for (const p of later) expect(p.frames.some((f) => f.type === FRAME.WELCOME)).toBe(false);
+    await peer.close();
+  });
+
+  it('KT-36 KT-37 KT-38 on the wire: every server datagram ≤ 1,200 B, byte 0 = 0x40, this conn_id, opens with K_s2c, pns 0, 1, 2, … without gaps', async () => {
+    const { peer } = await peerFor(s);
+    await start(peer);
+    const big = 'y'.repeat(60_000); // fragments both ways
+    const cid = peer.request(Op.Rpc, { id: 'echo', payload: big });
+    const reply = await peer.waitFor(() => peer.reply(Op.RpcResponse, cid), 5000);
+    expect(reply['payload']).toBe(big);
+    await sleep(100);
+    const data = peer.received.filter((d) => d.bytes[0] === 0x40);
+    expect(data.length).toBeGreaterThan(55);
+    for (const d of peer.received) expect(d.bytes.length).toBeLessThanOrEqual(1200);
+    const pns = data.map((d) => {
+      const p = peer.inspect(d.bytes);
+      expect(p).not.toBeNull(); // authenticated under K_s2c with nonce 01 00 00 00 ‖ pn and AAD = header
+      expect(p!.connId).toBe(peer.conn!.connId);
+      return p!.pn;
+    });
+    expect([...pns].sort((a, b) => a - b)).toEqual(pns.map((_, i) => i));
+    await peer.close();
+  });
+
+  it('KT-18 a control op on an RUDP channel other than 0 → Error BAD_REQUEST, not processed', async () => {
+    const { peer } = await peerFor(s);
+    await start(peer);
+    const off = peer.request(Op.Rpc, { id: 'echo', payload: 'ch1' }, 1);
+    const err = await peer.waitFor(() => peer.json(Op.Error).find((e) => e['cid'] === off));
+    expect(err).toMatchObject({ code: 'BAD_REQUEST', op: Op.Rpc });
+    const onRu = peer.request(Op.RoomList, {}, 2);
+    expect(await peer.waitFor(() => peer.json(Op.Error).find((e) => e['cid'] === onRu))).toMatchObject({ code: 'BAD_REQUEST', op: Op.RoomList });
+    peer.sendMessage(1, encodeHeartbeatMessage(12345));
+    expect(await peer.waitFor(() => peer.json(Op.Error).find((e) => e['op'] === Op.Heartbeat))).toMatchObject({ code: 'BAD_REQUEST' });
+    await sleep(100);
+    expect(peer.json(Op.RpcResponse).find((b) => b['cid'] === off)).toBeUndefined();
+    expect(peer.messages.filter((m) => m.op === Op.Heartbeat)).toHaveLength(0);
+    const ok = peer.request(Op.Rpc, { id: 'echo', payload: 'ch0' });
+    expect(await peer.waitFor(() => peer.reply(Op.RpcResponse, ok))).toMatchObject({ payload: 'ch0' });
+    await peer.close();
+  });
+
+  it('KT-54 (transport part) SessionEnd → SessionEnd with the same cid, then CLOSE(NORMAL) in 3 packets; the session end is announced at once', async () => {
+    const { peer } = await peerFor(s);
+    const ack = await start(peer);
+    const ended: { e: SessionEnded; at: number }[] = [];
+    const sub = gateway.registry.ended$.subscribe((e) => ended.push({ e, at: performance.now() }));
+    const cid = peer.request(Op.SessionEnd, { reason: 'bye' });
+    await peer.waitFor(() => peer.closes.length > 0);
+    await sleep(200);
+    sub.unsubscribe();
+    const packets = peer.received.filter((d) => d.bytes[0] === 0x40).map((d) => ({ at: d.at, p: peer.inspect(d.bytes)! }));
+    const replyIdx = packets.findIndex(({ p }) => p.frames.some((f) => f.message?.[0] === Op.SessionEnd && JSON.parse(f.message.subarray(3).toString()).cid === cid));
+    expect(replyIdx).toBeGreaterThanOrEqual(0);
+    const closes = packets.filter(({ p }) => p.frames.some((f) => f.type === FRAME.CLOSE));
+    expect(closes).toHaveLength(3);
+    for (const { p } of closes) expect(p.frames.find((f) => f.type === FRAME.CLOSE)!.closeReason).toBe(0);
+    expect(packets.findIndex((x) => x === closes[0])).toBeGreaterThanOrEqual(replyIdx);
+    expect(peer.closes[0]).toMatchObject({ reason: 0, initiator: 'peer' });
+    // Rooms and matchmaking learn of the end through ended$ (their leave events hang off it): it
+    // fired before the reply even reached the client.
+    const mine = ended.filter((x) => x.e.session.sessionId === ack['sessionId']);
+    expect(mine.map((x) => x.e.reason)).toEqual([SessionEndReason.CLIENT]);
+    expect(mine[0]!.at).toBeLessThanOrEqual(packets[replyIdx]!.at);
+    expect(gateway.registry.get(String(ack['sessionId']))).toBeUndefined();
+    await peer.close();
+  });
+
+  it('KT-24 while a WS client does not read, US/U RoomData is shed and reliable messages are not', async () => {
+    const { client, auth } = await newPlayer(s);
+    const info = await client.requestConnect(auth);
+    const peer = await RawWsPeer.open(info.ws);
+    peer.sendStart(info.connectToken);
+    const ack = peer.json(await peer.waitFor((m) => m.op === Op.SessionAck));
+    const session = gateway.registry.get(String(ack['sessionId']))!;
+    peer.ws.pause(); // stop reading: kernel buffers fill, then the server's bufferedAmount grows
+    const filler = encodeRoomDataS2CMessage(1, 1, DeliveryClass.RO, 0, Buffer.alloc(16_000));
+    let pumped = 0;
+    while (session.stats().shed === 0 && pumped < 2_000) {
+      session.send(filler, Lane.RO);
+      session.send(encodeRoomDataS2CMessage(1, 3, DeliveryClass.US, 0, Buffer.from('probe')), Lane.US);
+      pumped++;
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(session.stats().shed).toBeGreaterThan(0);
+    const shedBefore = session.stats().shed;
+    for (let i = 0; i < 20; i++) {
+      const n = Buffer.alloc(4);
+      n.writeUInt32LE(i);
+      session.send(encodeRoomDataS2CMessage(1, 2, DeliveryClass.US, 0, n), Lane.US);
+      session.send(encodeRoomDataS2CMessage(1, 2, DeliveryClass.U, 0, n), Lane.U);
+      session.send(encodeRoomDataS2CMessage(1, 4, DeliveryClass.RO, 0, n), Lane.RO);
+      session.send(encodeRoomDataS2CMessage(1, 4, DeliveryClass.RU, 0, n), Lane.RU);
+    }
+    expect(session.stats().shed - shedBefore).toBe(40);
+    peer.ws.resume();
+    const rd = new RoomDataS2C();
+    const of = (gameOp: number) =>
+      peer.received
+        .filter((m) => m.op === Op.RoomData && decodeRoomDataS2C(m.payload, rd) === 0 && rd.gameOp === gameOp)
+        .map((m) => (decodeRoomDataS2C(m.payload, rd), rd.data.readUInt32LE(0)));
+    await peer.waitFor(() => of(4).length === 40, 10_000);
+    expect(of(4)).toEqual([...Array.from({ length: 20 }, (_, i) => [i, i])].flat());
+    expect(of(2)).toEqual([]);
+    expect(peer.closeCode).toBeUndefined();
+    peer.ws.close();
+  });
+});
+
+describe('KaosTalk conformance: resume after the grace period', () => {
+  it('KT-57 (transport part) a resume after grace_ms yields resumed = 0 and the old session has already ended', async () => {
+    const s = await startTestServer({ modules: [EchoModule], config: { transport: { idleTimeoutMs: 300, resumeGraceMs: 600 } } });
+    try {
+      const gateway = s.server.app.get(KaosTalkGateway);
+      const { peer, client, auth } = await peerFor(s);
+      const ack = await start(peer);
+      const sessionId = String(ack['sessionId']);
+      const ended: SessionEnded[] = [];
+      const sub = gateway.registry.ended$.subscribe((e) => ended.push(e));
+      const oldConn = peer.conn!.connId!;
+      await peer.vanish();
+      await sleep(300 + 600 + 400);
+      // The session ended when the grace ran out (rooms see the leave through ended$), before any resume.
+      expect(ended.filter((e) => e.session.sessionId === sessionId).map((e) => e.reason)).toEqual([SessionEndReason.DISCONNECTED]);
+      expect(gateway.registry.get(sessionId)).toBeUndefined();
+      const info = await client.requestConnect(auth);
+      expect(info.sessionId).toBe(sessionId);
+      const again = await RawUdpPeer.open(RawUdpPeer.serverOf(info));
+      await again.handshake(info, { resume: oldConn });
+      await again.waitFor(() => again.welcome);
+      expect(again.welcome!.resumed).toBe(false);
+      // Not resumed: the client must start a new session.
+      const rpc = again.request(Op.Rpc, { id: 'echo' });
+      expect(await again.waitFor(() => again.json(Op.Error).find((e) => e['cid'] === rpc))).toMatchObject({ code: 'UNAUTHORIZED' });
+      const ack2 = await start(again);
+      expect(ack2['sessionId']).toBe(sessionId);
+      sub.unsubscribe();
+      await again.close();
+    } finally {
+      await s.close();
+    }
+  });
+});
