@@ -295,8 +295,9 @@ export class MatchRuntime implements MatchContext {
     this.#depth--;
     const took = this.clock.monotonic() - t0;
     if (took > this.options.handlerBudgetMs) {
-      this.failure = `${where} overran: ${took.toFixed(1)} ms > ${this.options.handlerBudgetMs} ms`;
-      this.host.fail(this.room, 'overrun', where, this.failure);
+      const detail = `${took.toFixed(1)} ms > ${this.options.handlerBudgetMs} ms`;
+      this.failure = `${where} overran: ${detail}`;
+      this.host.fail(this.room, 'overrun', where, detail);
       return FAILED;
     }
     if (this.#endRequested && this.#depth === 0 && !this.#closed) {
