@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Module } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import type { KaosSocket, RoomDataEvent } from '@kaosnet/client';
 import {
   DeliveryClass,
+  encodeMessage,
   KaosTalkGateway,
   Lane,
   Op,
@@ -40,6 +42,33 @@ async function peerFor(s: TestServer, opts: { connect?: boolean } = {}) {
   const peer = await RawUdpPeer.open(RawUdpPeer.serverOf(info));
   await peer.handshake(info, opts);
   return { peer, info, client, auth };
+}
+
+interface Member {
+  socket: KaosSocket;
+  data: RoomDataEvent[];
+  states: Record<string, unknown>[];
+  errors: { code: string; op?: number }[];
+}
+
+async function member(s: TestServer, transport: 'udp' | 'ws' = 'udp'): Promise<Member> {
+  const { client, auth } = await newPlayer(s, 'kt');
+  const socket = await client.connect(auth, { transport });
+  const m: Member = { socket, data: [], states: [], errors: [] };
+  socket.on('roomData', (e) => m.data.push(e));
+  socket.on('roomState', (e) => m.states.push(e));
+  socket.on('error', (e) => m.errors.push(e as unknown as { code: string; op?: number }));
+  return m;
+}
+
+async function until<T>(probe: () => T | undefined | false, ms = 3000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await sleep(5);
+  }
 }
 
 async function start(peer: RawUdpPeer): Promise<Record<string, unknown>> {
@@ -118,12 +147,22 @@ describe('KaosTalk conformance over real sockets', () => {
     await peer.close();
   });
 
-  it('KT-54 (transport part) SessionEnd → SessionEnd with the same cid, then CLOSE(NORMAL) in 3 packets; the session end is announced at once', async () => {
+  it('KT-54 SessionEnd → SessionEnd with the same cid, then CLOSE(NORMAL) in 3 packets; other room members see the leave at once', async () => {
     const { peer } = await peerFor(s);
     const ack = await start(peer);
+    const made = peer.request(Op.RoomCreate, { label: `kt54-${Date.now()}` });
+    const room = await peer.waitFor(() => peer.reply(Op.RoomState, made));
+    const other = await member(s);
+    await other.socket.joinRoom(String(room['roomId']));
     const ended: { e: SessionEnded; at: number }[] = [];
     const sub = gateway.registry.ended$.subscribe((e) => ended.push({ e, at: performance.now() }));
+    const sentAt = performance.now();
     const cid = peer.request(Op.SessionEnd, { reason: 'bye' });
+    const leave = await until(() => other.states.find((e) => e['roomId'] === room['roomId'] && e['leaves']));
+    const leaveAt = performance.now();
+    expect(leave['leaves']).toEqual([(room['self'] as { m: number }).m]);
+    // "At once": well inside closeLingerMs (1 s) and any keep-alive or idle timer.
+    expect(leaveAt - sentAt).toBeLessThan(250);
     await peer.waitFor(() => peer.closes.length > 0);
     await sleep(200);
     sub.unsubscribe();
@@ -135,12 +174,10 @@ describe('KaosTalk conformance over real sockets', () => {
     for (const { p } of closes) expect(p.frames.find((f) => f.type === FRAME.CLOSE)!.closeReason).toBe(0);
     expect(packets.findIndex((x) => x === closes[0])).toBeGreaterThanOrEqual(replyIdx);
     expect(peer.closes[0]).toMatchObject({ reason: 0, initiator: 'peer' });
-    // Rooms and matchmaking learn of the end through ended$ (their leave events hang off it): it
-    // fired before the reply even reached the client.
     const mine = ended.filter((x) => x.e.session.sessionId === ack['sessionId']);
     expect(mine.map((x) => x.e.reason)).toEqual([SessionEndReason.CLIENT]);
-    expect(mine[0]!.at).toBeLessThanOrEqual(packets[replyIdx]!.at);
     expect(gateway.registry.get(String(ack['sessionId']))).toBeUndefined();
+    other.socket.close();
     await peer.close();
   });
 
@@ -183,21 +220,127 @@ describe('KaosTalk conformance over real sockets', () => {
     expect(peer.closeCode).toBeUndefined();
     peer.ws.close();
   });
+
+  describe('relay rooms (RoomData, §2.5)', () => {
+    const label = () => `kt-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+
+    async function roomOfThree(): Promise<{ a: Member; b: Member; c: Member; refs: number[]; ms: number[] }> {
+      const [a, b, c] = [await member(s), await member(s, 'ws'), await member(s)];
+      const created = await a.socket.createRoom({ label: label() });
+      const roomId = String(created['roomId']);
+      await b.socket.createRoom({ label: label() }); // b's ref for the shared room differs from a's
+      const jb = await b.socket.joinRoom(roomId);
+      const jc = await c.socket.joinRoom(roomId);
+      const refs = [created, jb, jc].map((r) => r['ref'] as number);
+      const ms = [created, jb, jc].map((r) => (r['self'] as { m: number }).m);
+      return { a, b, c, refs, ms };
+    }
+
+    it('KT-12 RoomData from A reaches every other member with the recipient ref, game_op and flags unchanged, sender = A.m, identical data; not A', async () => {
+      const { a, b, c, refs, ms } = await roomOfThree();
+      expect(refs[1]).not.toBe(refs[0]);
+      const data = Buffer.from([0, 1, 2, 254, 255, 10, 13]);
+      a.socket.sendRoomData(refs[0]!, 0x1234, data, { delivery: DeliveryClass.RU });
+      for (const [who, ref] of [
+        [b, refs[1]],
+        [c, refs[2]],
+      ] as const) {
+        const got = await until(() => who.data.find((d) => d.gameOp === 0x1234));
+        expect(got).toMatchObject({ ref, gameOp: 0x1234, flags: DeliveryClass.RU, sender: ms[0] });
+        expect(got.data.equals(data)).toBe(true);
+      }
+      await sleep(100);
+      expect(a.data.filter((d) => d.gameOp === 0x1234)).toEqual([]);
+      for (const m of [a, b, c]) m.socket.close();
+    });
+
+    it('KT-13 RoomData with a target list reaches only the listed members', async () => {
+      const { a, b, c, refs, ms } = await roomOfThree();
+      a.socket.sendRoomData(refs[0]!, 0x21, Buffer.from('only-c'), { targets: [ms[2]!] });
+      b.socket.sendRoomData(refs[1]!, 0x22, Buffer.from('marker'), { targets: [ms[0]!, ms[2]!] });
+      await until(() => c.data.find((d) => d.gameOp === 0x22) && a.data.find((d) => d.gameOp === 0x22));
+      await sleep(50);
+      expect(c.data.filter((d) => d.gameOp === 0x21).map((d) => d.data.toString())).toEqual(['only-c']);
+      expect([...a.data, ...b.data].filter((d) => d.gameOp === 0x21)).toEqual([]);
+      for (const m of [a, b, c]) m.socket.close();
+    });
+
+    it('KT-14 RoomData with an unknown ref produces no Error and no delivery', async () => {
+      const { a, b, c, refs } = await roomOfThree();
+      a.socket.sendRoomData(999, 0x31, Buffer.from('lost'));
+      a.socket.sendRoomData(refs[0]!, 0x32, Buffer.from('marker'));
+      await until(() => b.data.find((d) => d.gameOp === 0x32) && c.data.find((d) => d.gameOp === 0x32));
+      await sleep(100);
+      expect([...b.data, ...c.data].filter((d) => d.gameOp === 0x31)).toEqual([]);
+      expect(a.errors).toEqual([]);
+      for (const m of [a, b, c]) m.socket.close();
+    });
+
+    it('KT-15 US/U RoomData with data > 1,087 B → Error TOO_LARGE (1,087 B still relays)', async () => {
+      const { a, b, c, refs } = await roomOfThree();
+      const raw = (cls: number, size: number) => {
+        const p = Buffer.alloc(6 + size);
+        p.writeUInt16LE(refs[0]!, 0);
+        p.writeUInt16LE(0x40 + cls, 2);
+        p[4] = cls;
+        return encodeMessage(Op.RoomData, p);
+      };
+      // Each unreliable send follows a fresh round trip: the RUDP core stamps queued unreliable
+      // messages with its last poll time, so after > 100 ms of quiet they expire unsent (see the
+      // failing test below).
+      await a.socket.ping();
+      a.socket.transport.send(raw(DeliveryClass.US, 1_088), Lane.US);
+      await until(() => a.errors.find((e) => e.code === 'TOO_LARGE'));
+      await sleep(1_050); // RoomData errors are limited to one per code per second (§7.1)
+      await a.socket.ping();
+      a.socket.transport.send(raw(DeliveryClass.U, 1_088), Lane.U);
+      a.socket.transport.send(raw(DeliveryClass.US, 1_087), Lane.US);
+      await until(() => a.errors.filter((e) => e.code === 'TOO_LARGE').length === 2);
+      expect(a.errors.every((e) => e.code === 'TOO_LARGE' && e.op === Op.RoomData)).toBe(true);
+      const ok = await until(() => b.data.find((d) => d.gameOp === 0x40 + DeliveryClass.US));
+      expect(ok.data.length).toBe(1_087);
+      expect([...b.data, ...c.data].filter((d) => d.gameOp === 0x40 + DeliveryClass.U)).toEqual([]);
+      for (const m of [a, b, c]) m.socket.close();
+    });
+
+    // Known bug in libs/transport/src/rudp (RudpConnection.send stamps unreliable messages with the
+    // time of the last poll/datagram, not the send time): after more than unreliableTtlMs (100 ms)
+    // without traffic, the next US/U message is expired before it is ever sent. Remove `.failing`
+    // once RudpConnection takes the send time into account.
+    it.failing('delivers a US RoomData sent after 300 ms of quiet (fails today: expired unsent by the RUDP core)', async () => {
+      const { a, b, c, refs } = await roomOfThree();
+      await sleep(300);
+      a.socket.sendRoomData(refs[0]!, 0x51, Buffer.from('late'), { delivery: DeliveryClass.US });
+      try {
+        await until(() => b.data.find((d) => d.gameOp === 0x51), 1000);
+      } finally {
+        for (const m of [a, b, c]) m.socket.close();
+      }
+    });
+  });
 });
 
 describe('KaosTalk conformance: resume after the grace period', () => {
-  it('KT-57 (transport part) a resume after grace_ms yields resumed = 0 and the old session has already ended', async () => {
+  it('KT-57 a resume after grace_ms yields resumed = 0, and the old session\'s rooms have seen the leave', async () => {
     const s = await startTestServer({ modules: [EchoModule], config: { transport: { idleTimeoutMs: 300, resumeGraceMs: 600 } } });
     try {
       const gateway = s.server.app.get(KaosTalkGateway);
       const { peer, client, auth } = await peerFor(s);
       const ack = await start(peer);
       const sessionId = String(ack['sessionId']);
+      const made = peer.request(Op.RoomCreate, { label: `kt57-${Date.now()}` });
+      const room = await peer.waitFor(() => peer.reply(Op.RoomState, made));
+      const other = await member(s);
+      await other.socket.joinRoom(String(room['roomId']));
+      const leaveOf = () => other.states.find((e) => e['roomId'] === room['roomId'] && e['leaves']);
       const ended: SessionEnded[] = [];
       const sub = gateway.registry.ended$.subscribe((e) => ended.push(e));
       const oldConn = peer.conn!.connId!;
       await peer.vanish();
-      await sleep(300 + 600 + 400);
+      await sleep(450); // idle timeout passed: GRACE, the session is suspended, still a member
+      expect(leaveOf()).toBeUndefined();
+      await sleep(600 + 300);
+      expect(leaveOf()!['leaves']).toEqual([(room['self'] as { m: number }).m]);
       // The session ended when the grace ran out (rooms see the leave through ended$), before any resume.
       expect(ended.filter((e) => e.session.sessionId === sessionId).map((e) => e.reason)).toEqual([SessionEndReason.DISCONNECTED]);
       expect(gateway.registry.get(sessionId)).toBeUndefined();
@@ -213,6 +356,7 @@ describe('KaosTalk conformance: resume after the grace period', () => {
       const ack2 = await start(again);
       expect(ack2['sessionId']).toBe(sessionId);
       sub.unsubscribe();
+      other.socket.close();
       await again.close();
     } finally {
       await s.close();
