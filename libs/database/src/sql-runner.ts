@@ -68,6 +68,18 @@ export class SqlRunner {
     return (await this.exec<R>(sql(text, ...params))).rows;
   }
 
+  /**
+   * One read-only statement outside any explicit transaction: on PostgreSQL it goes straight to
+   * the pool (no BEGIN/COMMIT round trips); on SQLite a single statement is atomic by itself.
+   */
+  async read<R = Record<string, unknown>>(statement: SqlStatement): Promise<R[]> {
+    if (this.dialect === 'sqlite') {
+      const db = (this.#dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
+      return this.#runSqlite(db, statement).rows as R[];
+    }
+    return (await this.#dataSource.query(toPostgres(statement.sql), [...statement.params])) as R[];
+  }
+
   /** Runs `work` as one transaction; any error rolls it back and is rethrown unchanged. */
   async atomic<T>(work: () => SqlWork<T>): Promise<T> {
     if (this.dialect === 'sqlite') {
@@ -104,6 +116,8 @@ export class SqlRunner {
   #runSqlite(db: SqliteDatabase, statement: SqlStatement): SqlResult {
     let prepared = this.#statements.get(statement.sql);
     if (!prepared) {
+      // Some features build SQL per request shape (storage queries): keep the cache bounded.
+      if (this.#statements.size >= MAX_CACHED_STATEMENTS) this.#statements.clear();
       prepared = db.prepare(statement.sql);
       this.#statements.set(statement.sql, prepared);
     }
@@ -115,6 +129,8 @@ export class SqlRunner {
     return { rows: [], affected: prepared.run(...statement.params).changes };
   }
 }
+
+const MAX_CACHED_STATEMENTS = 512;
 
 /** `?` → `$1, $2, …` (callers never put a literal `?` in SQL text: values are always bound). */
 function toPostgres(text: string): string {
