@@ -5,6 +5,8 @@ import { AccountsModule } from '@kaosnet/accounts';
 import { AdminModule } from '@kaosnet/admin';
 import { TransportModule } from '@kaosnet/transport';
 import { RoomsModule } from '@kaosnet/rooms';
+import { StorageModule } from '@kaosnet/storage';
+import { ScriptingModule } from '@kaosnet/scripting';
 import { DatabaseModule } from './persistence/database.module.js';
 import { KAOS_SCHEMAS } from './persistence/schemas.js';
 import { KaosExceptionFilter } from './http/kaos-exception.filter.js';
@@ -49,6 +51,8 @@ export class AppModule {
         AdminModule,
         TransportModule,
         RoomsModule,
+        StorageModule,
+        ScriptingModule,
         ...(options.modules ?? []),
       ],
       controllers: [HealthController],
