@@ -1,21 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { once } from 'node:events';
-import { Controller, Module } from '@nestjs/common';
-import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { Injectable, Module } from '@nestjs/common';
 import { KaosApiError, KaosConnectError, UdpSocketTransport, type KaosSocket } from '@kaosnet/client';
-import { KaosTalkContext, KaosTalkGateway, Op } from '@kaosnet/transport';
+import { KaosTalkGateway } from '@kaosnet/transport';
+import { KaosRpc, type RpcContext } from '@kaosnet/scripting';
 import { newPlayer } from '../support/kaos-test-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
-@Controller()
-class EchoHandlers {
-  @MessagePattern(Op.Rpc)
-  rpc(@Payload() body: Record<string, unknown>, @Ctx() ctx: KaosTalkContext): Record<string, unknown> {
-    return { payload: JSON.stringify({ echo: body['payload'] ?? null, transport: ctx.transport, userId: ctx.userId }) };
+/** Echo RPCs, registered with the scripting module's RPC dispatch (which owns the Rpc op). */
+@Injectable()
+class EchoRpcs {
+  @KaosRpc('echo')
+  echo(ctx: RpcContext, payload?: string): string {
+    return JSON.stringify({ echo: payload ?? null, transport: ctx.transport, userId: ctx.userId });
   }
 }
 
-@Module({ controllers: [EchoHandlers] })
+@Module({ providers: [EchoRpcs] })
 class EchoModule {}
 
 describe('KaosTalk over RUDP (UDP on loopback)', () => {

@@ -1,31 +1,44 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { once } from 'node:events';
-import { Controller, Module } from '@nestjs/common';
-import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { Controller, Injectable, Module } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
 import WebSocket from 'ws';
 import { ERROR_CODES, KaosError } from '@kaosnet/common';
 import { KaosApiError, type KaosSocket } from '@kaosnet/client';
-import { encodeControlRequest, encodeMessage, KaosTalkContext, KaosTalkGateway, Op } from '@kaosnet/transport';
+import { encodeControlRequest, encodeMessage, KaosTalkGateway, Op } from '@kaosnet/transport';
+import { KaosRpc, type RpcContext } from '@kaosnet/scripting';
 import { newPlayer, RawWsPeer } from '../support/kaos-test-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+
+/** A game module's RPCs (the Rpc op belongs to the scripting module's dispatch, shared with Lua). */
+@Injectable()
+class EchoRpcs {
+  @KaosRpc('echo')
+  echo(ctx: RpcContext, payload?: string): string {
+    return JSON.stringify({ echo: payload ?? null, userId: ctx.userId, transport: ctx.transport, cid: ctx.cid });
+  }
+
+  @KaosRpc('fail')
+  fail(): never {
+    throw KaosError.notFound('no such rpc: fail');
+  }
+
+  @KaosRpc('crash')
+  crash(): never {
+    throw new Error('secret internal detail');
+  }
+}
 
 /** A game module with KaosTalk handlers as ordinary Nest providers. */
 @Controller()
 class EchoHandlers {
-  @MessagePattern(Op.Rpc)
-  rpc(@Payload() body: Record<string, unknown>, @Ctx() ctx: KaosTalkContext): Record<string, unknown> {
-    if (body['id'] === 'fail') throw KaosError.notFound('no such rpc: fail');
-    if (body['id'] === 'crash') throw new Error('secret internal detail');
-    return { payload: JSON.stringify({ echo: body['payload'] ?? null, userId: ctx.userId, transport: ctx.transport, cid: ctx.cid }) };
-  }
-
   @MessagePattern(0x90)
   app(@Payload() payload: Buffer): Buffer {
     return Buffer.concat([Buffer.from('echo:'), payload]);
   }
 }
 
-@Module({ controllers: [EchoHandlers] })
+@Module({ controllers: [EchoHandlers], providers: [EchoRpcs] })
 class EchoModule {}
 
 describe('KaosTalk over WebSocket', () => {
@@ -300,7 +313,8 @@ describe('KaosTalk over WebSocket: limits', () => {
       expect(err).toBeInstanceOf(KaosApiError);
       expect(err).toMatchObject({ code: 'UNAVAILABLE' });
       expect((err as Error).message).toMatch(/full/);
-      expect(await first.rpc('x').catch((e: KaosApiError) => e.code)).toBe('UNKNOWN_OP');
+      // The Rpc op has a handler (the scripting module's dispatch); an unknown RPC id is NOT_FOUND (spec §2.4).
+      expect(await first.rpc('x').catch((e: KaosApiError) => e.code)).toBe('NOT_FOUND');
       first.close();
     } finally {
       await s.close();

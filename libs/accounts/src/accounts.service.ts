@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { HookRunner } from '@kaosnet/scripting';
 import {
   Clock,
   DUMMY_PASSWORD_HASH,
@@ -44,6 +45,12 @@ interface AuthOptions {
   vars: Record<string, string>;
 }
 
+/**
+ * DI token of @kaosnet/scripting's HookRunner (same `Symbol.for` key as its HOOK_RUNNER; a runtime
+ * import would be a cycle, since scripting imports this lib for its Lua bindings).
+ */
+const HOOK_RUNNER = Symbol.for('kaosnet.scripting.hook-runner');
+
 /** Attempts at find-or-create before giving up (each lost race costs one). */
 const CREATE_ATTEMPTS = 5;
 
@@ -62,6 +69,8 @@ export class AccountsService {
     private readonly tokens: SessionTokens,
     private readonly clock: Clock,
     @Inject(KAOS_CONFIG) private readonly config: KaosConfig,
+    // Optional Lua hooks (libs/scripting): without scripting, or with no hook registered, nothing changes.
+    @Optional() @Inject(HOOK_RUNNER) private readonly hooks?: HookRunner,
   ) {}
 
   // ---- authenticate ----------------------------------------------------------------------------
@@ -146,6 +155,14 @@ export class AccountsService {
   /** Changes profile fields; a taken username is CONFLICT. Metadata: a JSON object of at most 16 KiB. */
   async updateAccount(caller: Caller, userId: string, update: AccountUpdate): Promise<AccountView> {
     this.#checkOwn(caller, userId);
+    // Scripting hooks (optional): a before hook may change the update or refuse it; after hooks see the result.
+    if (this.hooks?.has('before', 'account.update')) update = (await this.hooks.runBefore('account.update', caller, { userId, update: update ?? {} })).update;
+    const view = await this.#updateAccount(caller, userId, update);
+    if (this.hooks?.has('after', 'account.update')) await this.hooks.runAfter('account.update', caller, { userId, update }, view);
+    return view;
+  }
+
+  async #updateAccount(caller: Caller, userId: string, update: AccountUpdate): Promise<AccountView> {
     const u = update ?? {};
     const patch: ProfilePatch = {};
     const optionalText = (field: 'displayName' | 'avatarUrl' | 'location' | 'timezone') => {

@@ -10,3 +10,4 @@ export { CurrentCaller } from './guards/current-caller.decorator.js';
 export { ErrorResponseDto, ApiErrors } from './dto/error-response.dto.js';
 export { AccountResponseDto, toAccountResponse } from './dto/account-response.dto.js';
 export { AccountEntity } from './entities/account.entity.js';
+export { ACCOUNTS_LUA_BINDINGS } from './accounts.lua.js';
