@@ -87,49 +87,60 @@ export class StorageRepository {
     return this.dialect.name === 'postgres';
   }
 
-  /** Applies the whole batch in one transaction, or nothing (throws BatchAbort). */
+  /**
+   * Applies the whole batch in one transaction, or nothing (throws BatchAbort). Unconditional
+   * writes go in one multi-row upsert; compare-and-swap and create-only ones one by one.
+   */
   async write(batch: PreparedWrite[], now: number): Promise<void> {
     const pg = this.isPostgres;
     const json = pg ? '?::jsonb' : '?';
+    const partialOf = (w: PreparedWrite): SqlParam => (pg ? String(w.entries === undefined) : w.entries === undefined ? 1 : 0);
+    const values = (w: PreparedWrite): SqlParam[] => [w.collection, w.userId, w.key, w.valueJson, w.newVersion, w.permissionRead, w.permissionWrite, now, now, partialOf(w)];
+    const insert = 'INSERT INTO storage_objects (collection, user_id, key, value, version, permission_read, permission_write, created_at, updated_at, index_partial) VALUES ';
+    const tuple = `(?, ?, ?, ${json}, ?, ?, ?, ?, ?, ?)`;
     await this.#runner.atomic(function* (): SqlWork<void> {
+      const written: { id: number; w: PreparedWrite }[] = [];
+      const plain = batch.map((w, index) => ({ w, index })).filter((x) => x.w.condition.kind === 'none');
+      for (let i = 0; i < plain.length; i += 50) {
+        const chunk = plain.slice(i, i + 50);
+        // All of a batch share one caller, so one owner-write rule covers the chunk.
+        const ownerOnly = chunk[0].w.requireOwnerWrite ? ' WHERE storage_objects.permission_write = 1' : '';
+        const result = yield sql(
+          `${insert}${chunk.map(() => tuple).join(', ')} ON CONFLICT (collection, user_id, key) DO UPDATE SET value = excluded.value,
+           version = excluded.version, permission_read = excluded.permission_read, permission_write = excluded.permission_write,
+           updated_at = excluded.updated_at, index_partial = excluded.index_partial${ownerOnly} RETURNING id, version`,
+          ...chunk.flatMap((x) => values(x.w)),
+        );
+        const byVersion = new Map(result.rows.map((r) => [String(r.version), Number(r.id)]));
+        for (const x of chunk) {
+          const id = byVersion.get(x.w.newVersion);
+          if (id === undefined) throw new BatchAbort({ index: x.index, why: 'forbidden' });
+          written.push({ id, w: x.w });
+        }
+      }
       for (let index = 0; index < batch.length; index++) {
         const w = batch[index];
-        const partial = w.entries === undefined;
-        const partialParam: SqlParam = pg ? String(partial) : partial ? 1 : 0;
-        const ownerOnly = w.requireOwnerWrite ? ' AND storage_objects.permission_write = 1' : '';
-        let result;
-        if (w.condition.kind === 'version') {
-          result = yield sql(
+        if (w.condition.kind === 'create') {
+          const result = yield sql(`${insert}${tuple} ON CONFLICT (collection, user_id, key) DO NOTHING RETURNING id`, ...values(w));
+          if (result.rows.length === 0) throw new BatchAbort({ index, why: 'exists' });
+          written.push({ id: Number(result.rows[0].id), w });
+        } else if (w.condition.kind === 'version') {
+          const ownerOnly = w.requireOwnerWrite ? ' AND permission_write = 1' : '';
+          const result = yield sql(
             `UPDATE storage_objects SET value = ${json}, version = ?, permission_read = ?, permission_write = ?, updated_at = ?, index_partial = ?
              WHERE collection = ? AND user_id = ? AND key = ? AND version = ?${ownerOnly} RETURNING id`,
-            w.valueJson, w.newVersion, w.permissionRead, w.permissionWrite, now, partialParam,
+            w.valueJson, w.newVersion, w.permissionRead, w.permissionWrite, now, partialOf(w),
             w.collection, w.userId, w.key, w.condition.version,
           );
           if (result.rows.length === 0) {
-            const found = yield sql('SELECT version, permission_write FROM storage_objects WHERE collection = ? AND user_id = ? AND key = ?', w.collection, w.userId, w.key);
+            const found = yield sql('SELECT version FROM storage_objects WHERE collection = ? AND user_id = ? AND key = ?', w.collection, w.userId, w.key);
             const row = found.rows[0];
-            const why = !row || row.version !== w.condition.version ? 'version' : 'forbidden';
-            throw new BatchAbort({ index, why });
+            throw new BatchAbort({ index, why: !row || row.version !== w.condition.version ? 'version' : 'forbidden' });
           }
-        } else {
-          const insert = `INSERT INTO storage_objects (collection, user_id, key, value, version, permission_read, permission_write, created_at, updated_at, index_partial)
-             VALUES (?, ?, ?, ${json}, ?, ?, ?, ?, ?, ?)`;
-          const params: SqlParam[] = [w.collection, w.userId, w.key, w.valueJson, w.newVersion, w.permissionRead, w.permissionWrite, now, now, partialParam];
-          if (w.condition.kind === 'create') {
-            result = yield sql(`${insert} ON CONFLICT (collection, user_id, key) DO NOTHING RETURNING id`, ...params);
-            if (result.rows.length === 0) throw new BatchAbort({ index, why: 'exists' });
-          } else {
-            result = yield sql(
-              `${insert} ON CONFLICT (collection, user_id, key) DO UPDATE SET value = excluded.value, version = excluded.version,
-               permission_read = excluded.permission_read, permission_write = excluded.permission_write, updated_at = excluded.updated_at,
-               index_partial = excluded.index_partial WHERE 1 = 1${ownerOnly} RETURNING id`,
-              ...params,
-            );
-            if (result.rows.length === 0) throw new BatchAbort({ index, why: 'forbidden' });
-          }
+          written.push({ id: Number(result.rows[0].id), w });
         }
-        if (pg) yield* writeEntries(Number(result.rows[0].id), w);
       }
+      if (pg) yield* writeEntries(written);
     });
   }
 
@@ -217,14 +228,17 @@ export class StorageRepository {
   }
 }
 
-function* writeEntries(objectId: number, w: PreparedWrite): SqlWork<void> {
-  yield sql('DELETE FROM storage_index_entries WHERE object_id = ?', objectId);
-  const entries = w.entries ?? [];
-  for (let i = 0; i < entries.length; i += 200) {
-    const chunk = entries.slice(i, i + 200);
-    const rows = chunk.map(() => `(?, ?, ?, ?::float8, left(?::text, ${INDEX_STRING_PREFIX}))`).join(', ');
-    const params = chunk.flatMap((e) => [objectId, w.collection, e.path, e.num, e.str]);
-    yield sql(`INSERT INTO storage_index_entries (object_id, collection, path, num, str) VALUES ${rows}`, ...params);
+/** PostgreSQL: replaces the index entries of the written objects (same transaction). */
+function* writeEntries(written: { id: number; w: PreparedWrite }[]): SqlWork<void> {
+  for (let i = 0; i < written.length; i += 500) {
+    const ids = written.slice(i, i + 500).map((x) => x.id);
+    yield sql(`DELETE FROM storage_index_entries WHERE object_id IN (${ids.map(() => '?').join(', ')})`, ...ids);
+  }
+  const rows = written.flatMap((x) => (x.w.entries ?? []).map((e) => [x.id, x.w.collection, e.path, e.num, e.str] as SqlParam[]));
+  for (let i = 0; i < rows.length; i += 1000) {
+    const chunk = rows.slice(i, i + 1000);
+    const tuples = chunk.map(() => `(?, ?, ?, ?::float8, left(?::text, ${INDEX_STRING_PREFIX}))`).join(', ');
+    yield sql(`INSERT INTO storage_index_entries (object_id, collection, path, num, str) VALUES ${tuples}`, ...chunk.flat());
   }
 }
 

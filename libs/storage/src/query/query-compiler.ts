@@ -98,41 +98,47 @@ export class QueryCompiler {
  * conjuncts of equality/$in/range on numbers and strings qualify (see docs/storage.md).
  */
 export function indexPrefilters(node: QueryNode, collection: string): Frag[] {
-  const conjuncts = node.kind === 'and' ? node.children : [node];
-  const out: Frag[] = [];
+  const conjuncts: QueryNode[] = [];
+  const flatten = (n: QueryNode) => (n.kind === 'and' ? n.children.forEach(flatten) : conjuncts.push(n));
+  flatten(node);
+  // Range bounds on one path and type become one index range (`num >= a AND num < b`).
+  const groups = new Map<string, { path: FieldPath; conds: Frag[] }>();
   for (const c of conjuncts) {
     const f = prefilterOf(c);
-    if (f) {
-      out.push(
-        sq`o.id IN (SELECT e.object_id FROM storage_index_entries e WHERE e.collection = ${collection} AND e.path = ${pathKey(f.path)} AND ${f.cond} UNION ALL SELECT p.id FROM storage_objects p WHERE p.collection = ${collection} AND p.index_partial)`,
-      );
-    }
+    if (!f) continue;
+    const id = `${pathKey(f.path)}\u0000${f.group}`;
+    const g = groups.get(id) ?? { path: f.path, conds: [] };
+    g.conds.push(f.cond);
+    groups.set(id, g);
   }
-  return out;
+  return [...groups.values()].map(
+    (g) =>
+      sq`o.id IN (SELECT e.object_id FROM storage_index_entries e WHERE e.collection = ${collection} AND e.path = ${pathKey(g.path)} AND ${join(g.conds, ' AND ')} UNION ALL SELECT p.id FROM storage_objects p WHERE p.collection = ${collection} AND p.index_partial)`,
+  );
 }
 
 export function pathKey(path: FieldPath): string {
   return path.join('.');
 }
 
-function prefilterOf(node: QueryNode): { path: FieldPath; cond: Frag } | undefined {
+function prefilterOf(node: QueryNode): { path: FieldPath; cond: Frag; group: string } | undefined {
   const eqCond = (v: JsonValue): Frag | undefined =>
     typeof v === 'number' ? sq`e.num = ${v}::float8` : typeof v === 'string' ? sq`e.str = ${indexStr(v)}` : undefined;
   if (node.kind === 'eq') {
     const cond = eqCond(node.value);
-    return cond && { path: node.path, cond };
+    return cond && { path: node.path, cond, group: 'eq' };
   }
   if (node.kind === 'in' && node.values.length > 0) {
     const conds = node.values.map(eqCond);
     if (conds.some((c) => c === undefined)) return undefined;
-    return { path: node.path, cond: sq`(${join(conds as Frag[], ' OR ')})` };
+    return { path: node.path, cond: sq`(${join(conds as Frag[], ' OR ')})`, group: 'in' };
   }
   if (node.kind === 'cmp') {
     const op = raw(node.op === 'gt' || node.op === 'gte' ? '>=' : '<=');
-    if (typeof node.value === 'number') return { path: node.path, cond: sq`e.num ${raw(node.op === 'gt' ? '>' : node.op === 'lt' ? '<' : node.op === 'gte' ? '>=' : '<=')} ${node.value}::float8` };
+    if (typeof node.value === 'number') return { path: node.path, group: 'num', cond: sq`e.num ${raw(node.op === 'gt' ? '>' : node.op === 'lt' ? '<' : node.op === 'gte' ? '>=' : '<=')} ${node.value}::float8` };
     // The index keeps a prefix of each string: prefix order is implied by full order, so a
     // non-strict comparison on prefixes is a sound filter.
-    if (typeof node.value === 'string') return { path: node.path, cond: sq`e.str ${op} ${indexStr(node.value)}` };
+    if (typeof node.value === 'string') return { path: node.path, group: 'str', cond: sq`e.str ${op} ${indexStr(node.value)}` };
   }
   return undefined;
 }
