@@ -255,6 +255,10 @@ function keysetAfter(terms: { expr: Frag; desc: boolean }[], values: SqlParam[],
     const kind = i < terms.length - 2 ? i % 3 : 2;
     return kind === 0 ? sq`${v}::int` : kind === 1 ? sq`${v}::float8` : sq`${v}::text COLLATE "C"`;
   };
+  if (terms.every((t) => !t.desc)) {
+    // All ascending: a row-value comparison, which both engines turn into one index range.
+    return sq`((${join(terms.map((t) => t.expr), ', ')}) > (${join(values.map(cast), ', ')}))`;
+  }
   const ors: Frag[] = [];
   for (let i = 0; i < terms.length; i++) {
     const eqs = terms.slice(0, i).map((t, j) => sq`${t.expr} = ${cast(values[j], j)}`);
