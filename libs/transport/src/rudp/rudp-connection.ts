@@ -2,56 +2,43 @@ import { randomFillSync } from 'node:crypto';
 import { CloseReason, ProtocolError, ProtocolErrorCode, protocolError, toCloseReason } from '../codec/protocol-error.js';
 import { AckTracker } from './ack-tracker.js';
 import { CongestionController } from './congestion-controller.js';
-import { FrameReader, type WelcomeInfo } from './frame-reader.js';
-import { FrameScheduler, PacketContents } from './frame-scheduler.js';
-import { welcomeSize, writeClose, writePathFrame, writePing, writeWelcome } from './frame-writer.js';
+import type { WelcomeInfo } from './frame-reader.js';
 import type { OutboundMessage } from './outbound-message.js';
 import { Pacer } from './pacer.js';
-import { PathEvent, PathValidator, type RudpPeerAddress } from './path-validator.js';
+import { PathValidator, type RudpPeerAddress } from './path-validator.js';
 import type { MessageSink } from './reliable-receiver.js';
 import { ReplayWindow } from './replay-window.js';
 import { RttEstimator } from './rtt-estimator.js';
-import { RudpChannelState, SendStatus } from './rudp-channel-state.js';
+import { SendStatus, type RudpChannelState } from './rudp-channel-state.js';
+import { RudpChannelTable } from './rudp-channel-table.js';
+import { collectRudpStats } from './rudp-connection.stats.js';
 import {
   CloseInitiator,
   RudpRole,
   RudpState,
-  type PacketCipher,
   type RudpConnectionListener,
   type RudpConnectionOptions,
   type RudpConnectionStats,
 } from './rudp-connection.types.js';
-import {
-  ChannelMode,
-  CLOSE_REPEATS,
-  DATA_FLAGS,
-  FrameType,
-  HEADER_SIZE,
-  MAX_KT_MESSAGE,
-  MAX_PLAINTEXT,
-  MAX_SINGLE,
-  MAX_UDP_PAYLOAD,
-  MIN_DATA_PACKET,
-  PATH_FRAME_SIZE,
-  TAG_SIZE,
-  isReliableMode,
-  msgIdDistance,
-} from './rudp.constants.js';
+import { FrameEvent, RudpFrameHandler } from './rudp-frame-handler.js';
+import { RudpPacketBuilder } from './rudp-packet-builder.js';
+import { RudpTimers } from './rudp-timers.js';
+import { CLOSE_REPEATS, MAX_KT_MESSAGE, MAX_SINGLE, isReliableMode, type ChannelMode } from './rudp.constants.js';
 import { resolveRudpLimits, type RudpLimits } from './rudp.options.js';
-import { SentPacketTracker, TimeoutKind, type FrameFateSink } from './sent-packet-tracker.js';
-import { UnreliableQueue } from './unreliable-queue.js';
+import { SentPacketTracker, type FrameFateSink } from './sent-packet-tracker.js';
 
-/** Smallest useful plaintext budget for an ack-eliciting packet (ACK + a small frame). */
-const MIN_ELICITING_BUDGET = 64;
 /** Safety bound on datagrams produced by one poll. */
 const MAX_PACKETS_PER_POLL = 256;
-const PACKET_OVERHEAD = HEADER_SIZE + TAG_SIZE;
 
 /**
  * One RUDP connection, sans-IO (KaosTalk spec §3, §4.6, §6). The endpoint feeds authenticated-to-be
  * DATA datagrams with {@link onDatagram}, sends what {@link poll} returns to {@link remoteAddress},
  * and calls `poll` again at {@link nextTimeout} (and after any `send`, once per event-loop turn, which
  * is what coalesces frames into packets).
+ *
+ * This class is the state machine and decides what the channel table ({@link RudpChannelTable})
+ * holds; the receive path is {@link RudpFrameHandler}, the send path {@link RudpPacketBuilder} and
+ * the live-state clocks {@link RudpTimers}.
  *
  * @example
  * const conn = new RudpConnection({ role: 'server', connId, cipher, now: clock(), rttSeedMs, remoteAddress });
@@ -62,63 +49,26 @@ export class RudpConnection implements MessageSink, FrameFateSink {
   readonly role: RudpRole;
   readonly limits: RudpLimits;
   #connId: number | undefined;
-  readonly #cipher: PacketCipher;
   readonly #listener: RudpConnectionListener;
-  readonly #wallClock: () => number;
-  readonly #randomFill: (buf: Buffer) => void;
   #state: RudpState = RudpState.PENDING;
   #now: number;
 
-  // Receive path
-  readonly #replay: ReplayWindow;
-  readonly #acks: AckTracker;
-  readonly #reader = new FrameReader();
-  #modes: readonly ChannelMode[];
+  readonly #table: RudpChannelTable;
+  /** Client: WELCOME processed, so the channel table is known and data may flow (§10.1). */
   #welcomed = false;
-  readonly #inbox: { channel: number; message: Buffer }[] = [];
-  #inboxHead = 0;
-  #usLast: number[] = [];
-  #lastReceiveTime: number;
-  #rateWindowStart: number;
-  #rateWindowCount = 0;
-  #rateExceededSince = -1;
 
-  // Send path
-  #channels: RudpChannelState;
-  #unreliable: (UnreliableQueue | undefined)[] = [];
-  #early: { channel: number; message: Buffer }[] = [];
+  // Parts
+  readonly #acks: AckTracker;
   readonly #tracker: SentPacketTracker;
-  readonly #pacer: Pacer;
-  readonly #scheduler = new FrameScheduler();
   readonly #path: PathValidator;
-  readonly #plaintext = Buffer.alloc(MAX_PLAINTEXT);
-  readonly #contents = new PacketContents();
-  #welcomeDue: boolean;
-  readonly #resumedFlag: boolean;
-  #pingDue = false;
-  #probesDue = 0;
-  #probesSent = 0;
-  #pathResponses: Buffer[] = [];
-  #lastElicitingSent: number;
-  #lastServerPing: number;
+  readonly #inbound: RudpFrameHandler;
+  readonly #out: RudpPacketBuilder;
+  readonly #timers: RudpTimers;
+
+  // Closing / draining
   #closeReason: CloseReason = CloseReason.NORMAL;
   #closesLeft = 0;
   #drainEnd = Number.POSITIVE_INFINITY;
-  #overflowSignalled = false;
-
-  // Stats
-  #packetsSent = 0;
-  #packetsReceived = 0;
-  #bytesSent = 0;
-  #bytesReceived = 0;
-  #ackOnlySent = 0;
-  #droppedReplay = 0;
-  #droppedAuth = 0;
-  #droppedRate = 0;
-  #droppedOther = 0;
-  #cwndBlocked = 0;
-  #pacerBlocked = 0;
-  #unreliableExpired = 0;
 
   constructor(options: RudpConnectionOptions) {
     this.role = options.role;
@@ -128,27 +78,26 @@ export class RudpConnection implements MessageSink, FrameFateSink {
     if (this.role === RudpRole.SERVER && (options.connId === undefined || options.connId === 0)) {
       throw new RangeError('a server connection needs a non-zero connId');
     }
-    this.#cipher = options.cipher;
-    this.#listener = options.listener ?? {};
-    this.#wallClock = options.wallClock ?? Date.now;
-    this.#randomFill = options.randomFill ?? ((buf: Buffer) => void randomFillSync(buf));
-    this.#now = options.now;
-    this.#lastReceiveTime = options.now;
-    this.#rateWindowStart = options.now;
-    this.#lastElicitingSent = options.now;
-    this.#lastServerPing = options.now;
-    this.#replay = new ReplayWindow(l.replayWindow);
-    this.#acks = new AckTracker(this.#replay, l.maxAckDelayMs);
-    this.#modes = l.channelModes;
-    this.#channels = this.#newChannelState(this.#modes);
-    this.#resetUnreliable();
+    const listener = options.listener ?? {};
+    const now = options.now;
+    this.#listener = listener;
+    this.#now = now;
+    const replay = new ReplayWindow(l.replayWindow);
+    this.#acks = new AckTracker(replay, l.maxAckDelayMs);
     const rtt = new RttEstimator(options.rttSeedMs);
     const cc = new CongestionController(l.initialCwnd, l.minCwnd, l.minSendRate, l.maxSendRate);
     this.#tracker = new SentPacketTracker(rtt, cc, this, l.peerMaxAckDelayMs, l.maxPtoMs, l.reorderAdaptive);
-    this.#pacer = new Pacer(l.pacerBurst, l.maxSendRate);
+    const pacer = new Pacer(l.pacerBurst, l.maxSendRate);
     this.#path = new PathValidator(options.remoteAddress);
-    this.#welcomeDue = this.role === RudpRole.SERVER;
-    this.#resumedFlag = options.resumed ?? false;
+    const wallClock = options.wallClock ?? Date.now;
+    const randomFill = options.randomFill ?? ((buf: Buffer) => void randomFillSync(buf));
+    const table = new RudpChannelTable(l, listener);
+    this.#table = table;
+    const cipher = options.cipher;
+    this.#out = new RudpPacketBuilder(this.role, l, cipher, wallClock, options.resumed ?? false, this.#acks, this.#tracker, pacer, this.#path, table, now);
+    this.#inbound = new RudpFrameHandler(this.role, l, cipher, listener, replay, this.#tracker, this.#path, this.#out, table, randomFill, now);
+    this.#timers = new RudpTimers(this.role, l, listener, this.#acks, this.#tracker, pacer, this.#path, this.#out, table, now);
+    this.#inbound.onModesChanged();
     if (options.channelState !== undefined) {
       this.adopt(options.channelState);
     }
@@ -175,7 +124,7 @@ export class RudpConnection implements MessageSink, FrameFateSink {
 
   /** Channel modes in force (client: from WELCOME). */
   get channelModes(): readonly ChannelMode[] {
-    return this.#modes;
+    return this.#table.modes;
   }
 
   /** Current PTO (with backoff) and `drainMs` = max(3 × PTO without backoff, minDrainMs) (§3.9, §10.10). */
@@ -195,13 +144,14 @@ export class RudpConnection implements MessageSink, FrameFateSink {
    * KaosTalk message (caller bugs, not peer input).
    */
   send(channel: number, message: Buffer): SendStatus {
-    if (!Number.isInteger(channel) || channel < 0 || channel >= this.#modes.length) {
+    const modes = this.#table.modes;
+    if (!Number.isInteger(channel) || channel < 0 || channel >= modes.length) {
       throw new RangeError(`channel ${channel} does not exist`);
     }
     if (message.length < 3 || message.length > MAX_KT_MESSAGE || 3 + message.readUInt16LE(1) !== message.length) {
       throw new TypeError('send() takes exactly one serialized KaosTalk message');
     }
-    const mode = this.#modes[channel];
+    const mode = modes[channel];
     if (!isReliableMode(mode) && message.length > MAX_SINGLE) {
       return SendStatus.TOO_LARGE;
     }
@@ -211,47 +161,20 @@ export class RudpConnection implements MessageSink, FrameFateSink {
     }
     if (this.role === RudpRole.CLIENT && !this.#welcomed) {
       // The channel table is only known after WELCOME (§10.1); hold messages until then.
-      this.#early.push({ channel, message });
+      this.#table.hold(channel, message);
       return SendStatus.QUEUED;
     }
-    return this.#enqueue(channel, mode, message);
-  }
-
-  #enqueue(channel: number, mode: ChannelMode, message: Buffer): SendStatus {
-    if (!isReliableMode(mode)) {
-      (this.#unreliable[channel] as UnreliableQueue).push(message, this.#now);
-      return SendStatus.QUEUED;
-    }
-    this.#channels.enqueue(channel, message, this.#now);
-    if (this.#channels.overflowed) {
-      if (!this.#overflowSignalled) {
-        this.#overflowSignalled = true;
-        this.#listener.onOverflow?.(this.#channels.backlogBytes, this.#channels.backlogMessages);
-      }
-      return SendStatus.OVERFLOW;
-    }
-    return SendStatus.QUEUED;
+    return this.#table.enqueue(channel, mode, message, this.#now);
   }
 
   /** Next delivered message when no `onMessage` listener is set. */
   receive(): { channel: number; message: Buffer } | undefined {
-    if (this.#inboxHead >= this.#inbox.length) {
-      return undefined;
-    }
-    const item = this.#inbox[this.#inboxHead++];
-    if (this.#inboxHead === this.#inbox.length) {
-      this.#inbox.length = 0;
-      this.#inboxHead = 0;
-    }
-    return item;
+    return this.#inbound.receive();
   }
 
   /** Forces an ack-eliciting packet (keep-alive, or the endpoint re-sending WELCOME for a duplicate RESPONSE, KT-32). */
   ping(): void {
-    this.#pingDue = true;
-    if (this.role === RudpRole.SERVER && this.#state === RudpState.PENDING) {
-      this.#welcomeDue = true;
-    }
+    this.#out.requestPing(this.role === RudpRole.SERVER && this.#state === RudpState.PENDING);
   }
 
   /**
@@ -277,9 +200,7 @@ export class RudpConnection implements MessageSink, FrameFateSink {
    * reliable data afterwards.
    */
   exportChannelState(): RudpChannelState {
-    const state = this.#channels;
-    state.detached = true;
-    this.#channels = this.#newChannelState(this.#modes);
+    const state = this.#table.detachReliable();
     if (this.#state === RudpState.PENDING || this.#state === RudpState.CONNECTED) {
       this.#setState(RudpState.CLOSED);
     }
@@ -293,18 +214,7 @@ export class RudpConnection implements MessageSink, FrameFateSink {
    * is queued here (server: at creation; client: in `onWelcome` when `resumed`).
    */
   adopt(state: RudpChannelState): void {
-    if (!state.matches(this.#modes)) {
-      throw new RangeError('adopted channel state has a different channel table');
-    }
-    if (this.#channels.backlogMessages > 0) {
-      throw new Error('adopt() after reliable messages were queued on this connection');
-    }
-    state.detached = false;
-    this.#channels = state;
-    for (const sender of state.senders) {
-      sender?.requeueAllInFlight();
-    }
-    this.#overflowSignalled = state.overflowed;
+    this.#table.adopt(state);
   }
 
   /**
@@ -315,43 +225,22 @@ export class RudpConnection implements MessageSink, FrameFateSink {
   onDatagram(now: number, datagram: Buffer, from?: RudpPeerAddress): void {
     this.#now = now;
     const s = this.#state;
-    if ((s !== RudpState.PENDING && s !== RudpState.CONNECTED) || datagram.length < MIN_DATA_PACKET || datagram.length > MAX_UDP_PAYLOAD || datagram[0] !== DATA_FLAGS) {
-      this.#droppedOther++;
-      return;
-    }
-    const connId = datagram.readUInt32LE(1);
-    if (this.#connId !== undefined && connId !== this.#connId) {
-      this.#droppedOther++;
-      return;
-    }
-    if (!this.#inboundAllowed(now)) {
-      return;
-    }
-    const pn = datagram.readUInt32LE(5);
-    if (!this.#replay.check(pn)) {
-      this.#droppedReplay++;
-      return;
-    }
-    const header = datagram.subarray(0, HEADER_SIZE);
-    let plaintext: Buffer | null;
-    try {
-      plaintext = this.#cipher.open(header, datagram.subarray(HEADER_SIZE), pn);
-    } catch {
-      plaintext = null;
-    }
+    const inbound = this.#inbound;
+    const plaintext = inbound.open(now, datagram, s === RudpState.PENDING || s === RudpState.CONNECTED, this.#connId);
     if (plaintext === null) {
-      this.#droppedAuth++;
+      if (inbound.rateLimitClose) {
+        this.close(CloseReason.RATE_LIMITED, protocolError(ProtocolErrorCode.RATE_LIMITED, 'inbound packet rate', CloseReason.RATE_LIMITED));
+      }
       return;
     }
-    const previousLargest = this.#replay.largest;
-    this.#replay.mark(pn);
-    this.#connId ??= connId;
-    this.#packetsReceived++;
-    this.#bytesReceived += datagram.length;
+    // Locals, not the handler's getters, from here on: a listener may feed another datagram.
+    const pn = inbound.pn;
+    const previousLargest = inbound.previousLargest;
+    this.#connId ??= datagram.readUInt32LE(1);
     if (this.role === RudpRole.SERVER && s === RudpState.CONNECTED) {
-      this.#checkPath(from, pn > previousLargest, datagram.length, now);
+      inbound.checkPath(from, pn > previousLargest, datagram.length, now);
     }
-    this.#lastReceiveTime = now;
+    this.#timers.onReceive(now);
     let ackEliciting: boolean;
     try {
       ackEliciting = this.#processFrames(plaintext, now, from);
@@ -368,135 +257,33 @@ export class RudpConnection implements MessageSink, FrameFateSink {
     }
     this.#acks.onPacketReceived(pn, previousLargest, ackEliciting, now);
     if (this.role === RudpRole.SERVER && this.#state === RudpState.PENDING) {
-      this.#welcomeDue = false;
+      this.#out.cancelWelcome();
       this.#setState(RudpState.CONNECTED);
     }
   }
 
   // ───────────────────────────── receive internals ─────────────────────────────
 
-  #inboundAllowed(now: number): boolean {
-    const l = this.limits;
-    if (now - this.#rateWindowStart >= 1_000) {
-      if (this.#rateWindowCount <= l.maxInboundPacketsPerSec) {
-        this.#rateExceededSince = -1;
-      }
-      this.#rateWindowStart = now;
-      this.#rateWindowCount = 0;
-    }
-    if (++this.#rateWindowCount <= l.maxInboundPacketsPerSec) {
-      return true;
-    }
-    this.#droppedRate++;
-    if (this.#rateExceededSince < 0) {
-      this.#rateExceededSince = this.#rateWindowStart;
-    } else if (now - this.#rateExceededSince >= l.rateLimitCloseMs) {
-      this.close(CloseReason.RATE_LIMITED, protocolError(ProtocolErrorCode.RATE_LIMITED, 'inbound packet rate', CloseReason.RATE_LIMITED));
-    }
-    return false;
-  }
-
-  #checkPath(from: RudpPeerAddress | undefined, isNewer: boolean, size: number, now: number): void {
-    const event = this.#path.onPacket(from, isNewer, size, now, this.#tracker.ptoDuration(), this.#randomFill);
-    if (event === PathEvent.NONE) {
-      return;
-    }
-    if (event === PathEvent.MIGRATED_NEW_IP) {
-      this.#tracker.rtt = new RttEstimator();
-      this.#tracker.cc.reset();
-    }
-    this.#listener.onPathChange?.(this.#path.current, this.#path.validated);
-  }
-
-  /** Parses and applies the frames; returns whether the packet was ack-eliciting. */
+  /** Applies the frames, acting on WELCOME / CLOSE here; returns whether the packet was ack-eliciting. */
   #processFrames(plaintext: Buffer, now: number, from: RudpPeerAddress | undefined): boolean {
-    const r = this.#reader;
-    r.reset(plaintext, this.#modes, this.limits.maxMsgsPerPacket);
-    let ackEliciting = false;
-    while (r.next()) {
-      const type = r.type;
-      if (type >= FrameType.MSG) {
-        ackEliciting = true;
-        this.#onDataFrame(r.type < FrameType.FRAG);
-        continue;
-      }
-      switch (type) {
-        case FrameType.PADDING:
-          break;
-        case FrameType.ACK:
-          this.#tracker.onAck(r, now);
-          break;
-        case FrameType.PING:
-          ackEliciting = true;
-          break;
-        case FrameType.CLOSE:
-          this.#onPeerClose(r.closeReason);
-          return false;
-        case FrameType.WELCOME:
-          if (this.role === RudpRole.SERVER) {
-            throw protocolError(ProtocolErrorCode.UNEXPECTED_FRAME, 'WELCOME sent by a client');
-          }
-          ackEliciting = true;
-          this.#onWelcome(r.welcome as WelcomeInfo);
-          break;
-        case FrameType.PATH_CHALLENGE:
-          if (this.role === RudpRole.SERVER) {
-            throw protocolError(ProtocolErrorCode.UNEXPECTED_FRAME, 'PATH_CHALLENGE sent by a client');
-          }
-          ackEliciting = true;
-          if (this.#pathResponses.length < 4) {
-            this.#pathResponses.push(Buffer.from(r.pathData));
-          }
-          break;
-        case FrameType.PATH_RESPONSE:
-          if (this.role === RudpRole.CLIENT) {
-            throw protocolError(ProtocolErrorCode.UNEXPECTED_FRAME, 'PATH_RESPONSE sent by a server');
-          }
-          ackEliciting = true;
-          if (this.#path.onResponse(from, r.pathData)) {
-            this.#listener.onPathChange?.(this.#path.current, true);
-          }
-          break;
-      }
-    }
-    return ackEliciting;
-  }
-
-  #onDataFrame(isMsg: boolean): void {
-    const r = this.#reader;
-    const channel = r.channel;
-    const mode = this.#modes[channel];
-    const receiver = this.#channels.receivers[channel];
-    if (receiver !== undefined) {
-      if (isMsg) {
-        receiver.onMessage(r.msgId, r.message, this);
+    const frames = this.#inbound;
+    frames.begin(plaintext);
+    for (;;) {
+      const event = frames.run(now, from);
+      if (event === FrameEvent.WELCOME) {
+        this.#onWelcome(frames.welcome);
+      } else if (event === FrameEvent.CLOSE) {
+        this.#onPeerClose(frames.closeReason);
+        return false;
       } else {
-        receiver.onFragment(r.msgId, r.fragIndex, r.fragCount, r.chunk, this);
+        return frames.ackEliciting;
       }
-      return;
     }
-    if (mode === ChannelMode.UNRELIABLE_SEQUENCED) {
-      // §3.4 / §10.13: the first message is delivered; later ones only if newer in serial order.
-      const last = this.#usLast[channel] ?? -1;
-      if (last >= 0) {
-        const d = msgIdDistance(r.msgId, last);
-        if (d === 0 || d > 32_767) {
-          return;
-        }
-      }
-      this.#usLast[channel] = r.msgId;
-    }
-    this.deliverMessage(channel, r.message);
   }
 
   /** @internal MessageSink: hands a complete message to the application. */
   deliverMessage(channel: number, message: Buffer): void {
-    const onMessage = this.#listener.onMessage;
-    if (onMessage !== undefined) {
-      onMessage.call(this.#listener, channel, message);
-    } else {
-      this.#inbox.push({ channel, message });
-    }
+    this.#inbound.deliverMessage(channel, message);
   }
 
   #onWelcome(info: WelcomeInfo): void {
@@ -504,12 +291,8 @@ export class RudpConnection implements MessageSink, FrameFateSink {
       return;
     }
     this.#welcomed = true;
-    const sameModes = info.channelModes.length === this.#modes.length && info.channelModes.every((m, i) => m === this.#modes[i]);
-    if (!sameModes) {
-      this.#modes = info.channelModes;
-      this.#reader.setModes(this.#modes);
-      this.#channels = this.#newChannelState(this.#modes);
-      this.#resetUnreliable();
+    if (this.#table.useModes(info.channelModes)) {
+      this.#inbound.onModesChanged();
     }
     this.#tracker.peerMaxAckDelayMs = info.maxAckDelayMs;
     if (info.keepaliveMs > 0) {
@@ -521,16 +304,7 @@ export class RudpConnection implements MessageSink, FrameFateSink {
     this.#acks.requestImmediate();
     this.#setState(RudpState.CONNECTED);
     this.#listener.onWelcome?.(info);
-    const early = this.#early;
-    this.#early = [];
-    for (const { channel, message } of early) {
-      if (channel < this.#modes.length) {
-        const mode = this.#modes[channel];
-        if (isReliableMode(mode) || message.length <= MAX_SINGLE) {
-          this.#enqueue(channel, mode, message);
-        }
-      }
-    }
+    this.#table.releaseHeld(this.#now);
   }
 
   #onPeerClose(reasonByte: number): void {
@@ -545,12 +319,12 @@ export class RudpConnection implements MessageSink, FrameFateSink {
 
   /** @internal */
   onFrameAcked(msg: OutboundMessage, frag: number, wasInFlight: boolean): void {
-    this.#channels.senders[msg.channel]?.onFrameAcked(msg, frag, wasInFlight);
+    this.#table.reliable.senders[msg.channel]?.onFrameAcked(msg, frag, wasInFlight);
   }
 
   /** @internal */
   onFrameLost(msg: OutboundMessage, frag: number): void {
-    this.#channels.senders[msg.channel]?.onFrameLost(msg, frag);
+    this.#table.reliable.senders[msg.channel]?.onFrameLost(msg, frag);
   }
 
   // ───────────────────────────── timers and output ─────────────────────────────
@@ -573,7 +347,7 @@ export class RudpConnection implements MessageSink, FrameFateSink {
       case RudpState.CLOSING:
         while (this.#closesLeft > 0) {
           this.#closesLeft--;
-          out.push(this.#buildClosePacket(now));
+          out.push(this.#out.buildClose(now, this.#connId, this.#closeReason));
         }
         if (now >= this.#drainEnd) {
           this.#setState(RudpState.CLOSED);
@@ -582,7 +356,12 @@ export class RudpConnection implements MessageSink, FrameFateSink {
       default:
         break;
     }
-    if (this.#runTimers(now)) {
+    if (this.#timers.run(now, this.#state)) {
+      // Idle timeout (§3.9): no CLOSE is sent; the endpoint may keep the channel state (GRACE).
+      const previous = this.#state;
+      this.#discardQueues();
+      this.#setState(RudpState.LOST);
+      this.#listener.onLost?.(previous);
       return this.poll(now);
     }
     for (let i = 0; i < MAX_PACKETS_PER_POLL; i++) {
@@ -590,7 +369,7 @@ export class RudpConnection implements MessageSink, FrameFateSink {
         this.close(CloseReason.PN_EXHAUSTED, protocolError(ProtocolErrorCode.PN_EXHAUSTED, 'packet numbers exhausted', CloseReason.PN_EXHAUSTED));
         return out.concat(this.poll(now));
       }
-      const datagram = this.#buildPacket(now);
+      const datagram = this.#out.build(now, this.#state, this.#connId, this.#canSendData());
       if (datagram === undefined) {
         break;
       }
@@ -599,210 +378,8 @@ export class RudpConnection implements MessageSink, FrameFateSink {
     return out;
   }
 
-  /** Returns true when the state changed to one handled at the top of poll (lost / closing). */
-  #runTimers(now: number): boolean {
-    const l = this.limits;
-    const idleLimit = this.#state === RudpState.PENDING ? Math.min(l.handshakeTimeoutMs, l.idleTimeoutMs) : l.idleTimeoutMs;
-    if (now - this.#lastReceiveTime >= idleLimit) {
-      const previous = this.#state;
-      this.#discardQueues();
-      this.#setState(RudpState.LOST);
-      this.#listener.onLost?.(previous);
-      return true;
-    }
-    if (this.#path.onTimer(now, this.#tracker.ptoDuration())) {
-      this.#listener.onPathChange?.(this.#path.current, true);
-    }
-    if (this.#tracker.timer() <= now) {
-      if (this.#tracker.onTimeout(now) === TimeoutKind.PTO) {
-        this.#probesDue = 2;
-        this.#probesSent = 0;
-        this.#scheduler.beginProbe(this.#channels);
-      }
-    }
-    if (this.#state === RudpState.CONNECTED) {
-      if (this.role === RudpRole.CLIENT) {
-        if (now - this.#lastElicitingSent >= l.keepaliveMs) {
-          this.#pingDue = true;
-        }
-      } else if (now - this.#lastReceiveTime >= 2 * l.keepaliveMs && now - this.#lastServerPing >= 2 * l.keepaliveMs) {
-        this.#pingDue = true;
-        this.#lastServerPing = now;
-      }
-    }
-    for (const queue of this.#unreliable) {
-      if (queue !== undefined && queue.length > 0) {
-        this.#unreliableExpired += queue.expire(now, l.unreliableTtlMs);
-      }
-    }
-    return false;
-  }
-
   #canSendData(): boolean {
     return this.role === RudpRole.SERVER || this.#welcomed;
-  }
-
-  #hasData(): boolean {
-    if (!this.#canSendData()) {
-      return false;
-    }
-    for (const sender of this.#channels.senders) {
-      if (sender !== undefined && (sender.hasRetransmit() || sender.hasFresh())) {
-        return true;
-      }
-    }
-    for (const queue of this.#unreliable) {
-      if (queue !== undefined && queue.length > 0) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Control frames that go out even when congestion-blocked (§3.8 order: ACK / CLOSE / PATH first). */
-  #controlDue(): boolean {
-    return this.#welcomeDue || this.#path.challengeDue || this.#pathResponses.length > 0;
-  }
-
-  #buildPacket(now: number): Buffer | undefined {
-    const pathAllowance = this.#path.sendAllowance();
-    if (pathAllowance < MIN_DATA_PACKET + 16) {
-      return undefined;
-    }
-    const probe = this.#probesDue > 0;
-    const control = this.#controlDue() || this.#pingDue;
-    const hasData = this.#hasData();
-    const ackDue = this.#acks.isDue(now);
-    if (!probe && !control && !hasData && !ackDue) {
-      return undefined;
-    }
-    // Budget for ack-eliciting content: probes and control frames bypass cc and pacer (§3.7, §3.8).
-    let dataBudget = 0;
-    if (probe) {
-      dataBudget = MAX_UDP_PAYLOAD;
-    } else if (hasData) {
-      const cc = this.#tracker.cc;
-      const ccAvailable = cc.available(this.#tracker.rtt.smoothedRtt);
-      this.#pacer.setRate(cc.pacingRate(this.#tracker.rtt.smoothedRtt));
-      const pacerAvailable = this.#pacer.allowance(now);
-      if (ccAvailable < MIN_ELICITING_BUDGET + PACKET_OVERHEAD) {
-        this.#cwndBlocked++;
-        cc.onBlocked();
-      } else if (pacerAvailable < MIN_ELICITING_BUDGET + PACKET_OVERHEAD) {
-        this.#pacerBlocked++;
-      } else {
-        dataBudget = Math.min(ccAvailable, pacerAvailable);
-      }
-    }
-    if (dataBudget === 0 && !control && !ackDue && !probe) {
-      return undefined;
-    }
-    const buf = this.#plaintext;
-    const limit = Math.min(MAX_PLAINTEXT, pathAllowance - PACKET_OVERHEAD);
-    let off = 0;
-    const withAck = this.#acks.hasReceived;
-    const welcome = this.role === RudpRole.SERVER && this.#state === RudpState.PENDING;
-    const challenge = this.#path.challengeDue;
-    if (withAck) {
-      // Keep room for WELCOME / PATH frames plus a full FRAG frame: cap the ranges then.
-      const maxRanges = welcome || challenge || this.#pathResponses.length > 0 ? 1 : 8;
-      off = this.#acks.write(buf, off, now, maxRanges);
-    }
-    let eliciting = false;
-    if (welcome && off + welcomeSize(this.#modes.length) <= limit) {
-      off = writeWelcome(buf, off, {
-        resumed: this.#resumedFlag,
-        serverTime: this.#wallClock(),
-        idleTimeoutMs: this.limits.idleTimeoutMs,
-        keepaliveMs: this.limits.keepaliveMs,
-        maxAckDelayMs: this.limits.maxAckDelayMs,
-        graceMs: this.limits.graceMs,
-        channelModes: this.#modes,
-      });
-      eliciting = true;
-    }
-    if (challenge && off + PATH_FRAME_SIZE <= limit) {
-      off = writePathFrame(buf, off, FrameType.PATH_CHALLENGE, this.#path.challenge);
-      this.#path.onChallengeSent();
-      eliciting = true;
-    }
-    while (this.#pathResponses.length > 0 && off + PATH_FRAME_SIZE <= limit) {
-      off = writePathFrame(buf, off, FrameType.PATH_RESPONSE, this.#pathResponses.shift() as Buffer);
-      eliciting = true;
-    }
-    const p = this.#contents;
-    p.reset(off, Math.min(limit, dataBudget - PACKET_OVERHEAD), this.limits.maxMsgsPerPacket);
-    if (p.limit > off && this.#canSendData()) {
-      this.#scheduler.fill(buf, p, this.#channels, this.#unreliable, probe);
-      if (p.frames > 0) {
-        eliciting = true;
-      }
-      off = p.offset;
-    }
-    if (probe) {
-      this.#probesDue--;
-      if (!eliciting && this.#probesSent > 0) {
-        // The second probe has nothing new to carry: skip it rather than send a bare PING.
-        this.#probesDue = 0;
-      } else if (!eliciting) {
-        this.#pingDue = true;
-      }
-    }
-    if (!eliciting && this.#pingDue && off < limit) {
-      off = writePing(buf, off);
-      eliciting = true;
-    }
-    if (!eliciting && !(withAck && ackDue)) {
-      return undefined;
-    }
-    if (probe && eliciting) {
-      this.#probesSent++;
-    }
-    return this.#seal(now, off, eliciting, withAck, p.msgs, p.frags);
-  }
-
-  #buildClosePacket(now: number): Buffer {
-    const buf = this.#plaintext;
-    let off = 0;
-    const withAck = this.#acks.hasReceived;
-    if (withAck) {
-      off = this.#acks.write(buf, off, now, 8);
-    }
-    off = writeClose(buf, off, this.#closeReason);
-    return this.#seal(now, off, false, withAck, undefined, undefined);
-  }
-
-  #seal(
-    now: number,
-    plaintextLength: number,
-    eliciting: boolean,
-    withAck: boolean,
-    msgs: OutboundMessage[] | undefined,
-    frags: number[] | undefined,
-  ): Buffer {
-    const pn = this.#tracker.nextPn;
-    const header = Buffer.allocUnsafe(HEADER_SIZE);
-    header[0] = DATA_FLAGS;
-    header.writeUInt32LE(this.#connId ?? 0, 1);
-    header.writeUInt32LE(pn, 5);
-    const body = this.#cipher.seal(header, this.#plaintext.subarray(0, plaintextLength), pn);
-    const datagram = Buffer.concat([header, body], HEADER_SIZE + body.length);
-    this.#tracker.onPacketSent(now, datagram.length, eliciting, msgs, frags);
-    this.#pacer.onSent(now, datagram.length, eliciting);
-    this.#path.onSent(datagram.length);
-    this.#packetsSent++;
-    this.#bytesSent += datagram.length;
-    if (withAck) {
-      this.#acks.onAckSent();
-    }
-    if (eliciting) {
-      this.#lastElicitingSent = now;
-      this.#pingDue = false;
-      this.#welcomeDue = false;
-    } else {
-      this.#ackOnlySent++;
-    }
-    return datagram;
   }
 
   /**
@@ -820,61 +397,14 @@ export class RudpConnection implements MessageSink, FrameFateSink {
     if (s === RudpState.DRAINING) {
       return this.#drainEnd;
     }
-    const l = this.limits;
-    const now = this.#now;
-    if (this.#probesDue > 0 || this.#controlDue() || this.#pingDue || this.#tracker.nextPn + CLOSE_REPEATS >= l.pnLimit) {
-      return now;
-    }
-    const idleLimit = s === RudpState.PENDING ? Math.min(l.handshakeTimeoutMs, l.idleTimeoutMs) : l.idleTimeoutMs;
-    let t = this.#lastReceiveTime + idleLimit;
-    if (this.#acks.hasReceived) {
-      t = Math.min(t, this.#acks.deadline);
-    }
-    t = Math.min(t, this.#tracker.timer(), this.#path.timer());
-    if (s === RudpState.CONNECTED) {
-      t = Math.min(
-        t,
-        this.role === RudpRole.CLIENT
-          ? this.#lastElicitingSent + l.keepaliveMs
-          : Math.max(this.#lastReceiveTime, this.#lastServerPing) + 2 * l.keepaliveMs,
-      );
-    }
-    for (const queue of this.#unreliable) {
-      if (queue !== undefined && queue.length > 0) {
-        t = Math.min(t, queue.nextExpiry(l.unreliableTtlMs) + 1);
-      }
-    }
-    if (this.#hasData() && this.#path.sendAllowance() >= MAX_UDP_PAYLOAD) {
-      // Whatever fitted was sent by the last poll; wake for the pacer only when a full packet
-      // fits the window (otherwise the next ACK or the PTO opens it).
-      if (this.#tracker.cc.available(this.#tracker.rtt.smoothedRtt) >= MAX_UDP_PAYLOAD) {
-        t = Math.min(t, this.#pacer.nextSendTime(now, MAX_UDP_PAYLOAD));
-      }
-    }
-    return Number.isFinite(t) ? t : undefined;
+    return this.#timers.next(this.#now, s, this.#canSendData());
   }
 
   // ───────────────────────────── helpers ─────────────────────────────
 
-  #newChannelState(modes: readonly ChannelMode[]): RudpChannelState {
-    const l = this.limits;
-    return new RudpChannelState(modes, l.msgWindow, l.reliableWindowBytes, l.maxQueuedOutboundBytes, l.maxQueuedOutboundMessages);
-  }
-
-  #resetUnreliable(): void {
-    this.#unreliable = this.#modes.map((mode, channel) =>
-      isReliableMode(mode) ? undefined : new UnreliableQueue(channel, mode === ChannelMode.UNRELIABLE_SEQUENCED),
-    );
-    this.#usLast = this.#modes.map(() => -1);
-  }
-
   #discardQueues(): void {
-    for (const queue of this.#unreliable) {
-      queue?.clear();
-    }
-    this.#early = [];
-    this.#probesDue = 0;
-    this.#pingDue = false;
+    this.#table.discardUnsent();
+    this.#out.cancelPending();
   }
 
   #setState(next: RudpState): void {
@@ -888,56 +418,6 @@ export class RudpConnection implements MessageSink, FrameFateSink {
 
   /** Counters and gauges for metrics and for games to adapt their send rate (§3.8). */
   stats(): RudpConnectionStats {
-    const rtt = this.#tracker.rtt;
-    const cc = this.#tracker.cc;
-    let queueDelay = 0;
-    for (const sender of this.#channels.senders) {
-      if (sender !== undefined) {
-        queueDelay = Math.max(queueDelay, sender.oldestUnsentAge(this.#now));
-      }
-    }
-    for (const queue of this.#unreliable) {
-      if (queue !== undefined) {
-        queueDelay = Math.max(queueDelay, queue.oldestAge(this.#now));
-      }
-    }
-    let receiveBuffered = 0;
-    for (const receiver of this.#channels.receivers) {
-      receiveBuffered += receiver?.bufferedBytes ?? 0;
-    }
-    return {
-      state: this.#state,
-      packetsSent: this.#packetsSent,
-      packetsReceived: this.#packetsReceived,
-      bytesSent: this.#bytesSent,
-      bytesReceived: this.#bytesReceived,
-      ackOnlyPacketsSent: this.#ackOnlySent,
-      reliableBytesSent: this.#scheduler.reliableBytesSent,
-      retransmittedBytes: this.#scheduler.retransmittedBytes,
-      unreliableSent: this.#scheduler.unreliableSent,
-      unreliableExpired: this.#unreliableExpired,
-      packetsLost: this.#tracker.packetsLost,
-      spuriousLosses: this.#tracker.spuriousLosses,
-      ptoCount: this.#tracker.ptoFired,
-      lossRate: this.#packetsSent === 0 ? 0 : this.#tracker.packetsLost / this.#packetsSent,
-      srttMs: rtt.smoothedRtt,
-      rttVarMs: rtt.rttVar,
-      minRttMs: Number.isFinite(rtt.minRtt) ? rtt.minRtt : 0,
-      latestRttMs: rtt.latestRtt,
-      cwnd: cc.cwnd,
-      bytesInFlight: cc.bytesInFlight,
-      pacingRate: cc.pacingRate(rtt.smoothedRtt),
-      queueDelayMs: queueDelay,
-      backlogBytes: this.#channels.backlogBytes,
-      backlogMessages: this.#channels.backlogMessages,
-      receiveBufferedBytes: receiveBuffered,
-      inboxLength: this.#inbox.length - this.#inboxHead,
-      droppedReplay: this.#droppedReplay,
-      droppedAuth: this.#droppedAuth,
-      droppedRate: this.#droppedRate,
-      droppedOther: this.#droppedOther,
-      cwndBlocked: this.#cwndBlocked,
-      pacerBlocked: this.#pacerBlocked,
-    };
+    return collectRudpStats(this.#state, this.#now, this.#table, this.#tracker, this.#out, this.#inbound, this.#timers);
   }
 }
