@@ -309,6 +309,10 @@ export class LuaVm {
       // From now on every instruction of this thread raises: a script's own pcall cannot
       // swallow the error and carry on.
       lua.lua_sethook(L, this.#hook, lua.LUA_MASKCOUNT, 1);
+      // luaD_hook turned hooks off while this hook runs and only turns them back on when it
+      // returns. Raising from here skips that, so an xpcall message handler would run with no
+      // hook at all (`xpcall(f, function() while true do end end)` spun forever). Re-enable first.
+      L.allowhook = 1;
       luaRunError(L, this.#exhausted ?? 'no invocation is running');
     }
     // A coroutine re-armed by an earlier, exhausted invocation gets a normal interval back.
