@@ -13,3 +13,4 @@ export { RoomsStats } from './rooms-stats.js';
 export { ROOMS_ADMIN_ACCESS } from './admin/rooms-admin.access.js';
 export { ArenaMatch, type ArenaState } from './example/arena.handler.js';
 export * from './example/arena.protocol.js';
+export { ROOMS_LUA_BINDINGS } from './rooms.lua.js';

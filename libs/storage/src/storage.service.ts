@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { HookRunner } from '@kaosnet/scripting';
 import { Clock, KaosError, type Caller } from '@kaosnet/common';
 import { parseFilter, parseSort, checkJson } from './query/query-parser.js';
 import { QueryCompiler, indexPrefilters } from './query/query-compiler.js';
@@ -35,6 +36,9 @@ const VERSION_RULE = { min: 1, max: 64, pattern: /^[\x21-\x7e]+$/, patternHint: 
  * await storage.write(caller, [{ collection: 'inventory', key: 'sword', value: { damage: 60 }, version: ack.version }]);
  * const page = await storage.query(caller, 'inventory', { filter: { damage: { $gte: 50 } }, sort: [{ path: 'damage', direction: 'desc' }] });
  */
+/** @kaosnet/scripting's HOOK_RUNNER token (a `Symbol.for` key: a runtime import would be a cycle). */
+const HOOK_RUNNER = Symbol.for('kaosnet.scripting.hook-runner');
+
 @Injectable()
 export class StorageService {
   readonly options: Readonly<StorageOptions>;
@@ -43,6 +47,8 @@ export class StorageService {
     private readonly repository: StorageRepository,
     private readonly clock: Clock,
     @Optional() @Inject(STORAGE_OPTIONS) options?: Partial<StorageOptions>,
+    // Optional Lua hooks (libs/scripting): with no hook registered nothing changes.
+    @Optional() @Inject(HOOK_RUNNER) private readonly hooks?: HookRunner,
   ) {
     this.options = Object.freeze({ ...DEFAULT_STORAGE_OPTIONS, ...(options ?? {}) });
   }
@@ -53,6 +59,14 @@ export class StorageService {
    * batch with CONFLICT. Returns each object's new version, in order.
    */
   async write(caller: Caller, objects: readonly StorageWrite[]): Promise<StorageAck[]> {
+    // Scripting hooks: a before hook may change or refuse the batch; after hooks see the acks.
+    if (this.hooks?.has('before', 'storage.write')) objects = (await this.hooks.runBefore('storage.write', caller, { objects })).objects;
+    const acks = await this.#write(caller, objects);
+    if (this.hooks?.has('after', 'storage.write')) await this.hooks.runAfter('storage.write', caller, { objects }, acks);
+    return acks;
+  }
+
+  async #write(caller: Caller, objects: readonly StorageWrite[]): Promise<StorageAck[]> {
     this.#checkBatch('objects', objects);
     const seen = new Set<string>();
     const prepared: PreparedWrite[] = objects.map((o, i) => {
@@ -94,6 +108,14 @@ export class StorageService {
 
   /** Reads objects the caller may see; missing or hidden ones are simply absent from the result. */
   async read(caller: Caller, ids: readonly StorageObjectId[]): Promise<StorageObject[]> {
+    // Scripting hooks: a before hook may change or refuse the read; after hooks see the objects.
+    if (this.hooks?.has('before', 'storage.read')) ids = (await this.hooks.runBefore('storage.read', caller, { ids })).ids;
+    const objects = await this.#read(caller, ids);
+    if (this.hooks?.has('after', 'storage.read')) await this.hooks.runAfter('storage.read', caller, { ids }, objects);
+    return objects;
+  }
+
+  async #read(caller: Caller, ids: readonly StorageObjectId[]): Promise<StorageObject[]> {
     this.#checkBatch('ids', ids);
     const resolved = ids.map((id, i) => {
       const field = `ids[${i}]`;
@@ -108,6 +130,13 @@ export class StorageService {
    * object must exist at that version (CONFLICT otherwise, nothing deleted).
    */
   async delete(caller: Caller, ids: readonly StorageDeleteId[]): Promise<void> {
+    // Scripting hooks: a before hook may change or refuse the delete; after hooks run once it is done.
+    if (this.hooks?.has('before', 'storage.delete')) ids = (await this.hooks.runBefore('storage.delete', caller, { ids })).ids;
+    await this.#delete(caller, ids);
+    if (this.hooks?.has('after', 'storage.delete')) await this.hooks.runAfter('storage.delete', caller, { ids }, null);
+  }
+
+  async #delete(caller: Caller, ids: readonly StorageDeleteId[]): Promise<void> {
     this.#checkBatch('ids', ids);
     const seen = new Set<string>();
     const prepared: PreparedDelete[] = ids.map((id, i) => {

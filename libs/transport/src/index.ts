@@ -37,3 +37,4 @@ export { type WelcomeInfo } from './rudp/frame-reader.js';
 export * from './udp/udp-endpoint.js';
 export * from './udp/udp-connection.js';
 export * from './udp/duplex-cipher.js';
+export { SESSIONS_LUA_BINDINGS } from './session/sessions.lua.js';

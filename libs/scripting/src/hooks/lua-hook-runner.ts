@@ -16,13 +16,15 @@ export class LuaHookRunner implements HookRunner {
   }
 
   async runBefore<T>(operation: HookOperation, caller: Caller, request: T): Promise<T> {
-    if (!this.runtime.hasHook('before', operation)) return request;
+    // Calls made by scripts themselves (origin lua) are not hooked: no recursion, and a script
+    // holding a pooled VM never waits for another one (pool deadlock).
+    if (caller.origin === 'lua' || !this.runtime.hasHook('before', operation)) return request;
     const out = await this.runtime.runHook('before', operation, caller, [request]);
     return out === null ? request : (out as T);
   }
 
   async runAfter(operation: HookOperation, caller: Caller, request: unknown, result: unknown): Promise<void> {
-    if (!this.runtime.hasHook('after', operation)) return;
+    if (caller.origin === 'lua' || !this.runtime.hasHook('after', operation)) return;
     try {
       await this.runtime.runHook('after', operation, caller, [request, result]);
     } catch (error) {

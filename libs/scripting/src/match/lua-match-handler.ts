@@ -172,6 +172,9 @@ export class LuaMatchHandler implements MatchHandler<LuaMatchState> {
     lua.lua_setfield(L, -2, toLuaString('tick'));
     lua.lua_pushstring(L, toLuaString(room.label));
     lua.lua_setfield(L, -2, toLuaString('label'));
+    // The tick rate is only known once match_init has answered.
+    lua.lua_pushnumber(L, room.tickRate);
+    lua.lua_setfield(L, -2, toLuaString('tick_rate'));
     lua.lua_pop(L, 1);
     try {
       return vm.callSync(
