@@ -8,6 +8,7 @@ export * from './rooms.errors.js';
 export { Room, RoomMember, RoomStatus, type MemberWire, type RoomCounters } from './room.js';
 export { MatchRuntime, type RoomCloseCause } from './match-runtime.js';
 export { fixedTimestepTicks, TickStats, type Tick, type TickStreamOptions } from './tick-loop.js';
+export { TickScheduler } from './tick-scheduler.js';
 export { BoundedQueue } from './input-queue.js';
 export { RoomsStats } from './rooms-stats.js';
 export { ROOMS_ADMIN_ACCESS } from './admin/rooms-admin.access.js';

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { asyncScheduler } from 'rxjs';
-import { KAOS_CONFIG } from '@kaosnet/common';
+import { Clock, KAOS_CONFIG } from '@kaosnet/common';
 import { AccountsModule } from '@kaosnet/accounts';
 import { AdminModule } from '@kaosnet/admin';
 import { TransportModule } from '@kaosnet/transport';
@@ -13,6 +12,7 @@ import { RoomsController } from './rooms.controller.js';
 import { RoomsHandlers } from './rooms.handlers.js';
 import { ROOMS_OPTIONS, ROOMS_SCHEDULER, roomsOptionsFrom } from './rooms.options.js';
 import { RoomsService } from './rooms.service.js';
+import { TickScheduler } from './tick-scheduler.js';
 
 /**
  * Rooms and matches: KaosTalk room ops, the RoomData hot path, authoritative match handlers
@@ -25,7 +25,7 @@ import { RoomsService } from './rooms.service.js';
   controllers: [RoomsHandlers, RoomsController, RoomsAdminController, SessionsAdminController],
   providers: [
     { provide: ROOMS_OPTIONS, inject: [KAOS_CONFIG], useFactory: roomsOptionsFrom },
-    { provide: ROOMS_SCHEDULER, useValue: asyncScheduler },
+    { provide: ROOMS_SCHEDULER, inject: [Clock], useFactory: (clock: Clock) => new TickScheduler(clock) },
     MatchRegistry,
     MatchHandlerExplorer,
     RoomsService,

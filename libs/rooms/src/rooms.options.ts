@@ -24,6 +24,8 @@ export interface RoomsOptions {
   lateTickMs: number;
   /** A handler callback running longer than this terminates its room (overrun). */
   handlerBudgetMs: number;
+  /** Recent tick lateness samples kept for the admin status percentiles. */
+  latenessWindow: number;
   /** Register the built-in example handler(s) (`arena`). */
   exampleHandlers: boolean;
 }
@@ -40,11 +42,12 @@ export const DEFAULT_ROOMS_OPTIONS: Readonly<RoomsOptions> = Object.freeze({
   maxCatchUpTicks: 4,
   lateTickMs: 2,
   handlerBudgetMs: 100,
+  latenessWindow: 8192,
   exampleHandlers: true,
 });
 
 export const ROOMS_OPTIONS = Symbol.for('kaosnet.rooms.options');
-/** The RxJS scheduler driving ticks and room timers (asyncScheduler; a manual one in tests). */
+/** The RxJS scheduler driving ticks and room timers (a TickScheduler; a manual one in tests). */
 export const ROOMS_SCHEDULER = Symbol.for('kaosnet.rooms.scheduler');
 
 export function roomsOptionsFrom(config: KaosConfig): RoomsOptions {

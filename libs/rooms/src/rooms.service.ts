@@ -41,7 +41,7 @@ const MAX_PARAMS_BYTES = 16_384;
 export class RoomsService implements OnModuleInit, OnModuleDestroy, MatchHost {
   readonly #logger = new Logger('Rooms');
   readonly #rooms = new Map<string, Room>();
-  readonly stats = new RoomsStats();
+  readonly stats: RoomsStats;
   readonly router: RoomDataRouter;
   #seq = 0;
   #subs: Subscription[] = [];
@@ -57,6 +57,7 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy, MatchHost {
     @Inject(ROOMS_OPTIONS) readonly options: RoomsOptions,
     @Inject(ROOMS_SCHEDULER) private readonly scheduler: SchedulerLike,
   ) {
+    this.stats = new RoomsStats(options.latenessWindow);
     this.router = new RoomDataRouter(gateway.dispatcher, this.stats, clock);
   }
 

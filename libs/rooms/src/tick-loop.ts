@@ -77,10 +77,10 @@ export function fixedTimestepTicks(options: TickStreamOptions): Observable<Tick>
         subscriber.next({ tick: n, scheduledAt, lateMs });
       }
       if (subscriber.closed) return;
-      // Wake at the next due time; ceil so a timer never fires before it.
-      this.schedule(undefined, Math.max(0, Math.ceil(dueOf(n + 1) - clock.monotonic())));
+      // Wake at the next due time (a wake-up that comes early finds nothing due and waits again).
+      this.schedule(undefined, Math.max(0, dueOf(n + 1) - clock.monotonic()));
     };
-    const action = scheduler.schedule(wake, Math.ceil(step));
+    const action = scheduler.schedule(wake, step);
     return () => action.unsubscribe();
   });
 }
