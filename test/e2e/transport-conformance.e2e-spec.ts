@@ -320,6 +320,34 @@ describe('KaosTalk conformance over real sockets', () => {
   });
 });
 
+describe('KaosTalk over RUDP: closing a long-lived session', () => {
+  // Regression: a session that outlived sessionStartTimeoutMs and then closed left its CLOSING
+  // connection armed at the (past) SessionStart deadline; the endpoint's timer loop re-armed it at
+  // the same past time forever and the whole server stalled.
+  it('a UDP session older than sessionStartTimeoutMs closes without stalling the server', async () => {
+    const s = await startTestServer({ modules: [EchoModule], config: { transport: { sessionStartTimeoutMs: 200 } } });
+    try {
+      const gateway = s.server.app.get(KaosTalkGateway);
+      const { peer } = await peerFor(s);
+      await start(peer);
+      await sleep(400); // past the SessionStart deadline
+      await peer.close(); // CLOSE: the server connection drains, then is freed
+      const bystander = await member(s);
+      await sleep(100);
+      expect(await bystander.socket.rpc('echo', 'alive', { timeoutMs: 2000 })).toBe('alive');
+      await until(() => gateway.udp!.connectionCount === 1, 3000); // the closed one was freed after drainMs
+      // The SessionStart deadline itself still applies (§2.7): no SessionStart → CLOSE(UNAUTHORIZED).
+      const { peer: silent } = await peerFor(s);
+      await silent.waitFor(() => silent.closes[0], 2000);
+      expect(silent.closes[0]).toMatchObject({ reason: 8, initiator: 'peer' });
+      await silent.close();
+      bystander.socket.close();
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('KaosTalk conformance: resume after the grace period', () => {
   it('KT-57 a resume after grace_ms yields resumed = 0, and the old session\'s rooms have seen the leave', async () => {
     const s = await startTestServer({ modules: [EchoModule], config: { transport: { idleTimeoutMs: 300, resumeGraceMs: 600 } } });

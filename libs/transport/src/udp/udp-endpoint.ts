@@ -330,7 +330,11 @@ export class UdpEndpoint implements UdpConnectionHost {
     if (dest) for (const d of out) this.#sendTo(d, dest.port, dest.address);
     if (conn.freed) return;
     let next = rudp.nextTimeout();
-    if (!conn.session && !conn.starting && rudp.state !== RudpState.CLOSED) next = Math.min(next ?? Infinity, conn.startDeadline);
+    // Only a CONNECTED connection still waiting for SessionStart has this deadline; once it is past
+    // (or the connection is closing) arming it again would re-fire at the same past time forever.
+    if (!conn.session && !conn.starting && rudp.state === RudpState.CONNECTED && conn.startDeadline > now) {
+      next = Math.min(next ?? Infinity, conn.startDeadline);
+    }
     if (conn.lingerClose) next = Math.min(next ?? Infinity, conn.lingerClose.until);
     if (next !== undefined && next !== Infinity) this.#arm(conn, next);
   }
