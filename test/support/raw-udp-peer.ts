@@ -245,7 +245,8 @@ export class RawUdpPeer {
     const conn = this.conn;
     if (conn && (conn.state === RudpState.CONNECTED || conn.state === RudpState.PENDING)) {
       conn.close(CloseReason.NORMAL);
-      this.flush();
+      for (let i = 0; i < 3; i++) this.flush(); // CLOSE ×3 (§3.9)
+      await new Promise((r) => setTimeout(r, 5)); // let the datagrams leave before the socket goes
     }
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
