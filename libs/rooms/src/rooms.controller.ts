@@ -1,6 +1,6 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { UserAuthGuard } from '@kaosnet/accounts';
+import { ApiErrors, UserAuthGuard } from '@kaosnet/accounts';
 import { RoomListQueryDto, RoomListResponseDto } from './dto/room-list.dto.js';
 import { RoomsService } from './rooms.service.js';
 
@@ -15,6 +15,7 @@ export class RoomsController {
   @Get()
   @ApiOperation({ summary: 'List open and running rooms, oldest first, optionally filtered by label' })
   @ApiOkResponse({ type: RoomListResponseDto })
+  @ApiErrors(400, 401)
   list(@Query() query: RoomListQueryDto): RoomListResponseDto {
     return this.rooms.listRooms({ label: query.label, limit: query.limit, cursor: query.cursor });
   }
