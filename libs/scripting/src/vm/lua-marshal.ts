@@ -78,7 +78,7 @@ function push(L: LuaState, value: unknown, depth: number, counter: Counter): voi
   for (const key of keys) {
     const v = (value as Record<string, unknown>)[key];
     if (v === undefined) continue;
-    lua.lua_pushstring(L, toLuaString(key));
+    lua.lua_pushstring(L, keyBytes(key));
     push(L, v, depth + 1, counter);
     lua.lua_rawset(L, -3);
   }
@@ -156,6 +156,20 @@ function readTable(L: LuaState, index: number, depth: number, counter: Counter):
     return arr;
   }
   return obj;
+}
+
+/** Object keys repeat (ctx fields, DTO fields): keep their UTF-8 bytes (bounded). */
+const keyCache = new Map<string, Uint8Array>();
+function keyBytes(key: string): Uint8Array {
+  let b = keyCache.get(key);
+  if (b === undefined) {
+    b = toLuaString(key);
+    if (key.length <= 64) {
+      if (keyCache.size >= 4096) keyCache.clear();
+      keyCache.set(key, b);
+    }
+  }
+  return b;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
