@@ -184,8 +184,7 @@ async function main(): Promise<void> {
     config: { logLevel: 'error', transport: { messageRate: { perSec: 1_000_000, burst: 1_000_000, bytesPerSec: 1e9 } } } as never,
   });
   const gateway = s.server.app.get(KaosTalkGateway);
-  const echo = (op: number) => (session: { send(m: Buffer, l: number): void }, payload: Buffer) => session.send(encodeMessage(op, payload), Lane.RO);
-  gateway.dispatcher.setRawHandler(ECHO_OP, echo(ECHO_OP));
+  gateway.dispatcher.setRawHandler(ECHO_OP, (session, payload) => session.send(encodeMessage(ECHO_OP, payload), Lane.RO));
   const rows: Row[] = [];
   try {
     rows.push(await rawEcho());
