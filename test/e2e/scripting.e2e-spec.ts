@@ -166,6 +166,15 @@ describe('Lua scripting: RPCs, hooks, bindings and errors', () => {
     expect((await client.getAccount(auth)).displayName).toBe('[Zed]');
   });
 
+  it('runs the authenticate before hook: refuses a device, and tags the session vars seen by later RPCs', async () => {
+    const res = await fetch(`${s.clientUrl}/api/auth/device`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: s.serverKeyAuth }, body: JSON.stringify({ deviceId: `blocked-${Date.now()}` }) });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ code: 'FORBIDDEN', message: 'this device is blocked' });
+    const { auth } = await newPlayer(s);
+    const out = JSON.parse((await rest('echo', {}, { bearer: auth.token })).body['payload']);
+    expect(out.vars).toEqual({ tagged: 'by-lua' });
+  });
+
   it('runs a before hook on RPCs that can change the payload or reject the call', async () => {
     const { auth } = await newPlayer(s);
     const tagged = JSON.parse((await rest('echo', { tag: 1 }, { bearer: auth.token })).body['payload']);
@@ -182,7 +191,7 @@ describe('Lua scripting: RPCs, hooks, bindings and errors', () => {
     const rt = await admin('GET', '/admin/runtime');
     expect(rt.body['rpcs']['typescript']).toContain('ts.echo');
     expect(rt.body['rpcs']['lua'].map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining(['echo', 'numbers', 'utils']));
-    expect(rt.body['hooks']['before'].map((h: { operation: string }) => h.operation)).toEqual(['account.update', 'rpc']);
+    expect(rt.body['hooks']['before'].map((h: { operation: string }) => h.operation)).toEqual(['account.update', 'authenticate', 'rpc']);
     expect(rt.body['bindings'].map((b: { name: string }) => b.name)).toEqual(expect.arrayContaining(['kaos.account_get', 'kaos.account_update', 'kaos.account_ban']));
   });
 

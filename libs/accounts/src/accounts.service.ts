@@ -82,7 +82,12 @@ export class AccountsService {
    * @example
    * const s = await accounts.authenticateDevice(caller, { deviceId: 'a1b2c3d4e5f6' });
    */
-  async authenticateDevice(_caller: Caller, input: AuthenticateDeviceInput): Promise<AuthSession> {
+  async authenticateDevice(caller: Caller, input: AuthenticateDeviceInput): Promise<AuthSession> {
+    if (this.hooks) return this.#hookedAuth(caller, 'device', input, (i) => this.#authenticateDevice(i));
+    return this.#authenticateDevice(input);
+  }
+
+  async #authenticateDevice(input: AuthenticateDeviceInput): Promise<AuthSession> {
     const deviceId = checkDeviceId(input?.deviceId);
     const opts = this.#authOptions(input);
     const { account, created } = await this.#findOrCreate(opts, () => this.accounts.findByDevice(deviceId), (base) => this.accounts.create(base, deviceId));
@@ -90,7 +95,12 @@ export class AccountsService {
   }
 
   /** Signs in with a custom id (6-128 characters) from the game's own identity system. */
-  async authenticateCustom(_caller: Caller, input: AuthenticateCustomInput): Promise<AuthSession> {
+  async authenticateCustom(caller: Caller, input: AuthenticateCustomInput): Promise<AuthSession> {
+    if (this.hooks) return this.#hookedAuth(caller, 'custom', input, (i) => this.#authenticateCustom(i));
+    return this.#authenticateCustom(input);
+  }
+
+  async #authenticateCustom(input: AuthenticateCustomInput): Promise<AuthSession> {
     const customId = checkCustomId(input?.id);
     const opts = this.#authOptions(input);
     const { account, created } = await this.#findOrCreate(opts, () => this.accounts.findByCustomId(customId), (base) =>
@@ -105,7 +115,12 @@ export class AccountsService {
    * `config.auth.emailMaxFailures` failures the email is locked for `emailLockoutSec`
    * (RATE_LIMITED, reason EMAIL_LOCKED, with retryAfterMs), whether or not an account has it.
    */
-  async authenticateEmail(_caller: Caller, input: AuthenticateEmailInput): Promise<AuthSession> {
+  async authenticateEmail(caller: Caller, input: AuthenticateEmailInput): Promise<AuthSession> {
+    if (this.hooks) return this.#hookedAuth(caller, 'email', input, (i) => this.#authenticateEmail(i));
+    return this.#authenticateEmail(input);
+  }
+
+  async #authenticateEmail(input: AuthenticateEmailInput): Promise<AuthSession> {
     const email = normalizeEmail(input?.email);
     const password = checkPassword(input?.password);
     const opts = this.#authOptions(input);
@@ -124,6 +139,28 @@ export class AccountsService {
     if (!account || !ok) return this.#emailFailed(email);
     await this.accounts.clearEmailFailures(email);
     return this.#signIn(account, opts.vars, false);
+  }
+
+  /**
+   * Scripting hooks on `authenticate` (optional): the before hook sees `{method, deviceId|id|email,
+   * create, username, vars}` (never the password) and may change create/username/vars or refuse;
+   * the after hook sees `{userId, username, created}` (never the tokens).
+   */
+  async #hookedAuth<T extends { create?: boolean; username?: string; vars?: Record<string, string> }>(
+    caller: Caller,
+    method: 'device' | 'custom' | 'email',
+    input: T,
+    run: (input: T) => Promise<AuthSession>,
+  ): Promise<AuthSession> {
+    const hooks = this.hooks!;
+    if (hooks.has('before', 'authenticate')) {
+      const { password: _password, ...visible } = (input ?? {}) as T & { password?: string };
+      const out = (await hooks.runBefore('authenticate', caller, { method, ...visible } as Record<string, unknown>)) as Partial<T>;
+      input = { ...input, create: out.create ?? input?.create, username: out.username ?? input?.username, vars: out.vars ?? input?.vars };
+    }
+    const session = await run(input);
+    if (hooks.has('after', 'authenticate')) await hooks.runAfter('authenticate', caller, { method }, { userId: session.userId, username: session.username, created: session.created });
+    return session;
   }
 
   /** New access and refresh tokens for a refresh token, which is spent (see SessionTokens.refresh). */
