@@ -303,11 +303,9 @@ describe('KaosTalk conformance over real sockets', () => {
       for (const m of [a, b, c]) m.socket.close();
     });
 
-    // Known bug in libs/transport/src/rudp (RudpConnection.send stamps unreliable messages with the
-    // time of the last poll/datagram, not the send time): after more than unreliableTtlMs (100 ms)
-    // without traffic, the next US/U message is expired before it is ever sent. Remove `.failing`
-    // once RudpConnection takes the send time into account.
-    it.failing('delivers a US RoomData sent after 300 ms of quiet (fails today: expired unsent by the RUDP core)', async () => {
+    // Regression: RudpConnection.send used to stamp unreliable messages with the time of the last
+    // poll/datagram, so after more than unreliableTtlMs of quiet the next US/U message expired unsent.
+    it('delivers a US RoomData sent after 300 ms of quiet', async () => {
       const { a, b, c, refs } = await roomOfThree();
       await sleep(300);
       a.socket.sendRoomData(refs[0]!, 0x51, Buffer.from('late'), { delivery: DeliveryClass.US });

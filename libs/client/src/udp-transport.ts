@@ -111,7 +111,7 @@ export class UdpSocketTransport implements SocketTransport {
     }
     const conn = this.#conn;
     if (!conn || (conn.state !== RudpState.CONNECTED && conn.state !== RudpState.PENDING)) return;
-    conn.send(LANE_CHANNEL[lane], message);
+    conn.send(LANE_CHANNEL[lane], message, now());
     this.#schedule();
   }
 

@@ -142,8 +142,13 @@ export class RudpConnection implements MessageSink, FrameFateSink {
    * backlog limit they are still queued, `OVERFLOW` is returned and `onOverflow` fires once.
    * Throws RangeError / TypeError for a channel that does not exist or bytes that are not exactly one
    * KaosTalk message (caller bugs, not peer input).
+   *
+   * `now` is the caller's clock: a sans-IO connection only learns the time from its calls, and
+   * without it an unreliable message sent after a quiet spell would be stamped with the time of
+   * the last activity and expire (`unreliableTtlMs`) before it is ever sent.
    */
-  send(channel: number, message: Buffer): SendStatus {
+  send(channel: number, message: Buffer, now: number = this.#now): SendStatus {
+    if (now > this.#now) this.#now = now;
     const modes = this.#table.modes;
     if (!Number.isInteger(channel) || channel < 0 || channel >= modes.length) {
       throw new RangeError(`channel ${channel} does not exist`);

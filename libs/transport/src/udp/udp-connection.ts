@@ -80,7 +80,7 @@ export class UdpConnection implements SessionLink, RudpConnectionListener {
     }
     const s = this.rudp.state;
     if (s !== RudpState.PENDING && s !== RudpState.CONNECTED) return;
-    this.rudp.send(channel, message);
+    this.rudp.send(channel, message, this.host.now());
     this.host.markDirty(this);
   }
 
