@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { KaosError, type Caller } from '@kaosnet/common';
 import { AdminAccess, AdminCaller } from '@kaosnet/admin';
 import { LuaBindingRegistry } from '../bindings/lua-binding.registry.js';
@@ -21,6 +21,7 @@ export class ScriptingAdminController {
   @Get('scripts')
   @AdminAccess({ role: 'viewer', scope: 'scripts:read' })
   @ApiOperation({ summary: 'Scripts of the running version: names, sizes; the last reload and its error, if any.' })
+  @ApiOkResponse({ description: '{ names, sizes, version, lastReload }' })
   scripts() {
     const g = this.runtime.generation;
     return {
@@ -35,6 +36,8 @@ export class ScriptingAdminController {
   @Get('scripts/:name')
   @AdminAccess({ role: 'viewer', scope: 'scripts:read' })
   @ApiOperation({ summary: 'Content of one script of the running version.' })
+  @ApiOkResponse({ description: '{ name, module, size, content }' })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND: no such script in the running version' })
   script(@Param('name') name: string) {
     const file = this.runtime.generation?.scripts.files.get(name);
     if (!file) throw KaosError.notFound(`script "${name}" not found`);
@@ -44,6 +47,7 @@ export class ScriptingAdminController {
   @Get('runtime')
   @AdminAccess({ role: 'viewer', scope: 'scripts:read' })
   @ApiOperation({ summary: 'Registered RPCs (Lua and TypeScript), hooks, match modules, bindings, pool and recent script errors.' })
+  @ApiOkResponse({ description: 'runtime description' })
   runtimeInfo() {
     const g = this.runtime.generation;
     return {
@@ -63,6 +67,7 @@ export class ScriptingAdminController {
   @HttpCode(200)
   @AdminAccess({ role: 'developer', scope: 'scripts:write' })
   @ApiOperation({ summary: 'Loads every script into fresh VMs and swaps them in; on error the running version stays (ok: false, error).' })
+  @ApiOkResponse({ description: '{ ok, version, error? }' })
   reload() {
     return this.runtime.reload();
   }
@@ -71,6 +76,7 @@ export class ScriptingAdminController {
   @HttpCode(200)
   @AdminAccess({ role: 'developer', scope: 'rpc:execute' })
   @ApiOperation({ summary: 'Runs an RPC as the system (console "execute RPC"). A script failure answers 200 with {error: {script, line, message}}.' })
+  @ApiOkResponse({ description: '{ payload? } or { error: {script, line, message, code, limit?} }' })
   async execute(@Param('id') id: string, @Body() body: unknown, @AdminCaller() caller: Caller) {
     const payload = body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0) ? undefined : JSON.stringify(body);
     try {
