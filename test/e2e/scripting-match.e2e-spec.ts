@@ -142,4 +142,15 @@ describe('Lua match module and example scripts', () => {
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ code: 'FORBIDDEN', message: 'no writes there' });
   });
+
+  it('runs before hooks on RoomCreate and RoomJoin over KaosTalk: they can refuse and change the request', async () => {
+    const a = await udpPlayer();
+    await expect(a.socket.createRoom({ label: 'no lua rooms' })).rejects.toMatchObject({ code: 'FORBIDDEN', message: 'that label is reserved' });
+    const room = await a.socket.createRoom({ label: 'rename me' });
+    expect(room['label']).toBe('renamed by lua');
+    const b = await udpPlayer();
+    await expect(b.socket.joinRoom(room['roomId'] as string, { team: 'red' })).rejects.toMatchObject({ code: 'CONFLICT', message: 'red team is full' });
+    const joined = await b.socket.joinRoom(room['roomId'] as string, { team: 'blue' });
+    expect((joined['members'] as unknown[]).length).toBe(2);
+  });
 });

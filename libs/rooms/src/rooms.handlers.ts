@@ -17,7 +17,7 @@ export class RoomsHandlers {
   }
 
   @MessagePattern(Op.RoomJoin)
-  join(@Payload() body: Record<string, unknown>, @Ctx() ctx: KaosTalkContext): Record<string, unknown> {
+  join(@Payload() body: Record<string, unknown>, @Ctx() ctx: KaosTalkContext): Record<string, unknown> | Promise<Record<string, unknown>> {
     return this.rooms.joinRoom(ctx.session, body['roomId'], body['metadata']);
   }
 

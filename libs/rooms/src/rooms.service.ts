@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { interval, timer, type SchedulerLike, type Subscription } from 'rxjs';
-import { checkJsonObject, Clock, isUuid, KaosError, newId } from '@kaosnet/common';
+import { checkJsonObject, Clock, isUuid, KaosError, newId, type Caller } from '@kaosnet/common';
+import type { HookRunner } from '@kaosnet/scripting';
 import { KaosTalkGateway, Op, type KaosSession } from '@kaosnet/transport';
 import type { MatchLeaveReason } from './match-handler.js';
 import { MatchRegistry } from './match-registry.js';
@@ -37,6 +38,9 @@ const MAX_PARAMS_BYTES = 16_384;
  * termination, and cleanup when sessions end. The KaosTalk handlers, REST controllers, admin
  * controllers and (later) Lua bindings are thin adapters over it.
  */
+/** @kaosnet/scripting's HOOK_RUNNER token (a `Symbol.for` key: a runtime import would be a cycle). */
+const HOOK_RUNNER = Symbol.for('kaosnet.scripting.hook-runner');
+
 @Injectable()
 export class RoomsService implements OnModuleInit, OnModuleDestroy, MatchHost {
   readonly #logger = new Logger('Rooms');
@@ -56,6 +60,8 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy, MatchHost {
     private readonly clock: Clock,
     @Inject(ROOMS_OPTIONS) readonly options: RoomsOptions,
     @Inject(ROOMS_SCHEDULER) private readonly scheduler: SchedulerLike,
+    // Optional Lua hooks (libs/scripting): with no hook registered nothing changes.
+    @Optional() @Inject(HOOK_RUNNER) private readonly hooks?: HookRunner,
   ) {
     this.stats = new RoomsStats(options.latenessWindow);
     this.router = new RoomDataRouter(gateway.dispatcher, this.stats, clock);
@@ -83,7 +89,16 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy, MatchHost {
   // ---- KaosTalk ops (session first: the realtime caller) ----
 
   /** RoomCreate: a relay room, or an authoritative one when `module` names a match handler; the creator joins. */
-  async createRoom(session: KaosSession, body: RoomCreateRequest): Promise<Record<string, unknown>> {
+  async createRoom(session: KaosSession, request: RoomCreateRequest): Promise<Record<string, unknown>> {
+    // Scripting hooks: a before hook may change or refuse the request; after hooks see the snapshot.
+    const caller = this.hooks ? callerOf(session) : undefined;
+    const body = this.hooks?.has('before', 'room.create') ? await this.hooks.runBefore('room.create', caller!, request) : request;
+    const result = await this.#createRoom(session, body);
+    if (this.hooks?.has('after', 'room.create')) await this.hooks.runAfter('room.create', caller!, body, result);
+    return result;
+  }
+
+  async #createRoom(session: KaosSession, body: RoomCreateRequest): Promise<Record<string, unknown>> {
     const label = checkLabel(body.label);
     const maxPlayers = this.#checkMaxPlayers(body.maxPlayers);
     this.#checkSessionCapacity(session);
@@ -132,8 +147,25 @@ export class RoomsService implements OnModuleInit, OnModuleDestroy, MatchHost {
     return room;
   }
 
-  /** RoomJoin. */
-  joinRoom(session: KaosSession, roomId: unknown, metadata: unknown): Record<string, unknown> {
+  /**
+   * RoomJoin. Synchronous unless a scripting hook is registered for `room.join` (the before hook
+   * may change roomId/metadata or refuse; after hooks see the snapshot).
+   */
+  joinRoom(session: KaosSession, roomId: unknown, metadata: unknown): Record<string, unknown> | Promise<Record<string, unknown>> {
+    if (this.hooks && (this.hooks.has('before', 'room.join') || this.hooks.has('after', 'room.join'))) return this.#joinHooked(session, { roomId, metadata });
+    return this.#joinRoom(session, roomId, metadata);
+  }
+
+  async #joinHooked(session: KaosSession, request: { roomId: unknown; metadata: unknown }): Promise<Record<string, unknown>> {
+    const hooks = this.hooks!;
+    const caller = callerOf(session);
+    const body = hooks.has('before', 'room.join') ? await hooks.runBefore('room.join', caller, request) : request;
+    const result = this.#joinRoom(session, body.roomId, body.metadata);
+    if (hooks.has('after', 'room.join')) await hooks.runAfter('room.join', caller, body, result);
+    return result;
+  }
+
+  #joinRoom(session: KaosSession, roomId: unknown, metadata: unknown): Record<string, unknown> {
     if (!isUuid(roomId)) throw RoomsErrors.roomNotFound();
     const room = this.#rooms.get(roomId);
     if (!room) throw RoomsErrors.roomNotFound();
@@ -403,3 +435,6 @@ function describe(detail: unknown): string {
   return typeof detail === 'string' ? detail : JSON.stringify(detail);
 }
 
+function callerOf(session: KaosSession): Caller {
+  return { kind: 'user', userId: session.userId, sessionId: session.sessionId, username: session.username, vars: session.vars, origin: 'kaostalk' };
+}
