@@ -4,6 +4,7 @@
 //   npm start                       # a server on 127.0.0.1:7350
 //   npm run example:bots            # 4 bots over UDP for 30 s
 //   npm run example:bots -- --bots 8 --transport ws --seconds 60 --url http://127.0.0.1:7350 --server-key defaultkey
+//   KAOS_LUA_DIR=scripts npm start, then: npm run example:bots -- --module lua_arena   # against the Lua arena
 import { KaosClient, type KaosSocket } from '@kaosnet/client';
 import { DeliveryClass } from '@kaosnet/transport';
 import { ArenaOp, decodeArenaSnapshot, encodeArenaMove, type ArenaSnapshot } from '@kaosnet/rooms';
@@ -18,6 +19,7 @@ const serverKey = arg('server-key', process.env['KAOS_SERVER_KEY'] ?? 'defaultke
 const bots = Number(arg('bots', '4'));
 const seconds = Number(arg('seconds', '30'));
 const transport = arg('transport', 'udp') as 'udp' | 'ws';
+const matchModule = arg('module', 'arena');
 
 interface Bot {
   name: string;
@@ -29,10 +31,10 @@ interface Bot {
 }
 
 async function findOrCreateArena(socket: KaosSocket): Promise<Record<string, unknown>> {
-  const list = (await socket.listRooms({ label: 'arena', limit: 100 }))['rooms'] as { roomId: string; size: number; maxPlayers: number; module?: string }[];
-  const open = list.find((r) => r.module === 'arena' && r.size < r.maxPlayers);
+  const list = (await socket.listRooms({ limit: 100 }))['rooms'] as { roomId: string; size: number; maxPlayers: number; module?: string }[];
+  const open = list.find((r) => r.module === matchModule && r.size < r.maxPlayers);
   if (open) return socket.joinRoom(open.roomId, { name: 'bot' });
-  return socket.createRoom({ module: 'arena', maxPlayers: 16 });
+  return socket.createRoom({ module: matchModule, maxPlayers: 16 });
 }
 
 async function startBot(i: number): Promise<Bot> {

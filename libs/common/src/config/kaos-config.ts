@@ -50,6 +50,10 @@ export interface KaosConfig {
    * timeouts, UDP on/off, public endpoints…). Kept loose here so common does not depend on transport.
    */
   transport?: Record<string, unknown>;
+  /** Room/match engine overrides (a `Partial<RoomsOptions>` of @kaosnet/rooms). */
+  rooms?: Record<string, unknown>;
+  /** Lua runtime overrides (pool size, budgets, watch…) of @kaosnet/scripting. */
+  scripting?: Record<string, unknown>;
 }
 
 export const DEFAULT_SERVER_KEY = 'defaultkey';
