@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { Controller, Module } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { ConnectInfo, KaosSocket } from '@kaosnet/client';
 import {
   ConnectTokens,
@@ -15,18 +13,9 @@ import {
 } from '@kaosnet/transport';
 import { newPlayer, RawWsPeer } from '../support/kaos-test-client.js';
 import { RawUdpPeer, settledHeap } from '../support/raw-udp-peer.js';
+import { EchoRpcModule } from '../support/echo-rpc.module.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
-@Controller()
-class EchoHandlers {
-  @MessagePattern(Op.Rpc)
-  rpc(@Payload() body: Record<string, unknown>): Record<string, unknown> {
-    return { payload: String(body['payload'] ?? '') };
-  }
-}
-
-@Module({ controllers: [EchoHandlers] })
-class EchoModule {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -58,7 +47,7 @@ describe('KaosTalk transport under attack (live server on loopback)', () => {
   let protocolId: bigint;
 
   beforeAll(async () => {
-    s = await startTestServer({ modules: [EchoModule] });
+    s = await startTestServer({ modules: [EchoRpcModule] });
     gateway = s.server.app.get(KaosTalkGateway);
     tokens = s.server.app.get(ConnectTokens);
     const a = gateway.udp!.address!;

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Controller, Module } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { KaosSocket, RoomDataEvent } from '@kaosnet/client';
 import {
   DeliveryClass,
@@ -17,21 +15,12 @@ import {
 } from '@kaosnet/transport';
 import { newPlayer, RawWsPeer } from '../support/kaos-test-client.js';
 import { RawUdpPeer } from '../support/raw-udp-peer.js';
+import { EchoRpcModule } from '../support/echo-rpc.module.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 // KT statements of spec §9 checked over real sockets that no other suite covers end to end.
 // The rest are indexed by test/conformance/kt-index.spec.ts.
 
-@Controller()
-class EchoHandlers {
-  @MessagePattern(Op.Rpc)
-  rpc(@Payload() body: Record<string, unknown>): Record<string, unknown> {
-    return { payload: String(body['payload'] ?? '') };
-  }
-}
-
-@Module({ controllers: [EchoHandlers] })
-class EchoModule {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const FRAME = { WELCOME: 0x04, CLOSE: 0x03 } as const;
@@ -80,7 +69,7 @@ describe('KaosTalk conformance over real sockets', () => {
   let s: TestServer;
   let gateway: KaosTalkGateway;
   beforeAll(async () => {
-    s = await startTestServer({ modules: [EchoModule] });
+    s = await startTestServer({ modules: [EchoRpcModule] });
     gateway = s.server.app.get(KaosTalkGateway);
   });
   afterAll(async () => {
@@ -323,7 +312,7 @@ describe('KaosTalk over RUDP: closing a long-lived session', () => {
   // connection armed at the (past) SessionStart deadline; the endpoint's timer loop re-armed it at
   // the same past time forever and the whole server stalled.
   it('a UDP session older than sessionStartTimeoutMs closes without stalling the server', async () => {
-    const s = await startTestServer({ modules: [EchoModule], config: { transport: { sessionStartTimeoutMs: 200 } } });
+    const s = await startTestServer({ modules: [EchoRpcModule], config: { transport: { sessionStartTimeoutMs: 200 } } });
     try {
       const gateway = s.server.app.get(KaosTalkGateway);
       const { peer } = await peerFor(s);
@@ -348,7 +337,7 @@ describe('KaosTalk over RUDP: closing a long-lived session', () => {
 
 describe('KaosTalk conformance: resume after the grace period', () => {
   it('KT-57 a resume after grace_ms yields resumed = 0, and the old session\'s rooms have seen the leave', async () => {
-    const s = await startTestServer({ modules: [EchoModule], config: { transport: { idleTimeoutMs: 300, resumeGraceMs: 600 } } });
+    const s = await startTestServer({ modules: [EchoRpcModule], config: { transport: { idleTimeoutMs: 300, resumeGraceMs: 600 } } });
     try {
       const gateway = s.server.app.get(KaosTalkGateway);
       const { peer, client, auth } = await peerFor(s);

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createSocket, type Socket } from 'node:dgram';
-import { Controller, Module } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import { createPacketCipher, encodeControlRequest, HandshakeClient, KaosTalkGateway, Op } from '@kaosnet/transport';
 import { SeededRandom } from '../../libs/transport/src/testing/seeded-random.js';
 import { newPlayer, RawWsPeer } from '../support/kaos-test-client.js';
 import { RawUdpPeer, settledHeap } from '../support/raw-udp-peer.js';
+import { EchoRpcModule } from '../support/echo-rpc.module.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 // Seeded fuzz of a live server: unauthenticated UDP garbage, authenticated-but-malformed RUDP
@@ -24,21 +23,6 @@ const LONG = process.env['KAOS_FUZZ_MS'] !== undefined;
  */
 const heapBound = (sessions: number) => 4 * 1024 * 1024 + 40 * 1024 * sessions;
 
-@Controller()
-class EchoHandlers {
-  @MessagePattern(Op.Rpc)
-  rpc(@Payload() body: Record<string, unknown>): Record<string, unknown> {
-    return { payload: String(body['payload'] ?? '') };
-  }
-
-  @MessagePattern(0x90)
-  app(@Payload() payload: Buffer): Buffer {
-    return payload;
-  }
-}
-
-@Module({ controllers: [EchoHandlers] })
-class EchoModule {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const turn = () => new Promise((r) => setImmediate(r));
@@ -108,7 +92,7 @@ describe('fuzz against a live server', () => {
 
   beforeAll(async () => {
     process.on('unhandledRejection', onRejection);
-    s = await startTestServer({ modules: [EchoModule], config: { transport: { messageRate: { perSec: 5_000, burst: 5_000, bytesPerSec: 10_000_000 } } } });
+    s = await startTestServer({ modules: [EchoRpcModule], config: { transport: { messageRate: { perSec: 5_000, burst: 5_000, bytesPerSec: 10_000_000 } } } });
     gateway = s.server.app.get(KaosTalkGateway);
   });
   afterAll(async () => {
