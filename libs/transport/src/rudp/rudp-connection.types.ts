@@ -13,6 +13,11 @@ export interface PacketCipher {
   seal(header: Buffer, plaintext: Buffer, pn: number): Buffer;
   /** Returns the plaintext, or null when authentication fails. */
   open(header: Buffer, body: Buffer, pn: number): Buffer | null;
+  /**
+   * Optional fast path: the whole datagram (9-byte DATA header ‖ ciphertext ‖ tag) in one
+   * allocation, byte-identical to header ‖ `seal(header, plaintext, pn)`.
+   */
+  sealPacket?(connId: number, pn: number, plaintext: Buffer): Buffer;
 }
 
 export const RudpRole = { CLIENT: 'client', SERVER: 'server' } as const;

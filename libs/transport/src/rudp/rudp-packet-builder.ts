@@ -273,12 +273,18 @@ export class RudpPacketBuilder {
     frags: number[] | undefined,
   ): Buffer {
     const pn = this.#tracker.nextPn;
-    const header = Buffer.allocUnsafe(HEADER_SIZE);
-    header[0] = DATA_FLAGS;
-    header.writeUInt32LE(connId ?? 0, 1);
-    header.writeUInt32LE(pn, 5);
-    const body = this.#cipher.seal(header, this.#plaintext.subarray(0, plaintextLength), pn);
-    const datagram = Buffer.concat([header, body], HEADER_SIZE + body.length);
+    const plaintext = this.#plaintext.subarray(0, plaintextLength);
+    let datagram: Buffer;
+    if (this.#cipher.sealPacket !== undefined) {
+      datagram = this.#cipher.sealPacket(connId ?? 0, pn, plaintext);
+    } else {
+      const header = Buffer.allocUnsafe(HEADER_SIZE);
+      header[0] = DATA_FLAGS;
+      header.writeUInt32LE(connId ?? 0, 1);
+      header.writeUInt32LE(pn, 5);
+      const body = this.#cipher.seal(header, plaintext, pn);
+      datagram = Buffer.concat([header, body], HEADER_SIZE + body.length);
+    }
     this.#tracker.onPacketSent(now, datagram.length, eliciting, msgs, frags);
     this.#pacer.onSent(now, datagram.length, eliciting);
     this.#path.onSent(datagram.length);

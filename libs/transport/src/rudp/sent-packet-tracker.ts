@@ -139,7 +139,9 @@ export class SentPacketTracker {
     elicitingNewly ||= (r & 1) === 1;
     const lo = reader.ackBitmapLo;
     const hi = reader.ackBitmapHi;
-    for (let i = 0; i < ACK_BITMAP_BITS; i++) {
+    // Bits describe pns below `largest`, newest first: stop at the first one no longer tracked.
+    const bits = Math.min(ACK_BITMAP_BITS, largest - this.#basePn);
+    for (let i = 0; i < bits; i++) {
       const set = i < 32 ? (lo >>> i) & 1 : (hi >>> (i - 32)) & 1;
       if (set === 1) {
         const pn = largest - 1 - i;
