@@ -43,6 +43,8 @@ export class UdpSocketTransport implements SocketTransport {
   #conn?: RudpConnection;
   #socket: Socket;
   #timer?: NodeJS.Timeout;
+  /** Deadline the armed `#timer` was set for (monotonic ms). */
+  #timerAt = Infinity;
   #scheduled = false;
   #closed = false;
   #grace?: RudpChannelState;
@@ -250,23 +252,45 @@ export class UdpSocketTransport implements SocketTransport {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      this.#flush();
-    });
+    setImmediate(this.#onImmediate);
   }
+
+  readonly #onImmediate = (): void => {
+    this.#scheduled = false;
+    this.#flush();
+  };
 
   #flush(): void {
     const conn = this.#conn;
     if (!conn || this.#grace) return;
     for (const d of conn.poll(now())) this.#rawSend(d);
-    if (this.#timer) clearTimeout(this.#timer);
-    const next = conn.nextTimeout();
-    if (next !== undefined && !this.#closed) {
-      this.#timer = setTimeout(() => this.#flush(), Math.max(0, Math.ceil(next - now())));
-      this.#timer.unref();
-    }
+    this.#arm(conn.nextTimeout());
   }
+
+  /**
+   * Keeps one timer for the connection's next deadline. A timer already due at or before `next`
+   * is left alone (its flush re-arms for whatever is then due), so the common case — every packet
+   * moving the PTO deadline a little later — costs no clearTimeout / setTimeout pair.
+   */
+  #arm(next: number | undefined): void {
+    if (next === undefined || this.#closed) {
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
+      return;
+    }
+    if (this.#timer !== undefined && this.#timerAt <= next) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timerAt = next;
+    this.#timer = setTimeout(this.#onTimer, Math.max(0, Math.ceil(next - now())));
+    this.#timer.unref();
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    this.#flush();
+  };
 
   #rawSend(bytes: Buffer): void {
     if (this.#blackout) return;
