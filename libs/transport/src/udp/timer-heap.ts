@@ -15,6 +15,11 @@ export class TimerHeap<T> {
     return this.#times[0];
   }
 
+  /** Item of the earliest entry. */
+  peekItem(): T | undefined {
+    return this.#items[0];
+  }
+
   push(time: number, item: T): void {
     const t = this.#times;
     const it = this.#items;

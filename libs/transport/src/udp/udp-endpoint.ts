@@ -362,9 +362,24 @@ export class UdpEndpoint implements UdpConnectionHost {
       conn.timerAt = Infinity;
       this.#service(conn, now);
     }
-    const next = this.#timers.peekTime();
+    const next = this.#nextLiveTime();
     if (next !== undefined) this.#schedule(next);
   };
+
+  /**
+   * Earliest deadline that is still armed. Every packet sent moves its connection's PTO deadline a
+   * little later and leaves the old heap entry behind; arming the process timer for those stale
+   * entries woke the event loop once per packet for nothing, so they are dropped here.
+   */
+  #nextLiveTime(): number | undefined {
+    const heap = this.#timers;
+    for (let t = heap.peekTime(); t !== undefined; t = heap.peekTime()) {
+      const conn = heap.peekItem()!;
+      if (conn.timerAt === t && !conn.freed) return t;
+      heap.popDue(Infinity);
+    }
+    return undefined;
+  }
 
   #sendTo(bytes: Buffer, port: number, address: string): void {
     const socket = this.#socket;
