@@ -137,7 +137,7 @@ async function latency(info: { clientUrl: string; echoPort: number; fwdPort: num
       const a = st(sa);
       const bs = st(sb);
       console.log(
-        `${''.padEnd(44)} A: ${a?.['packetsSent']} pkts sent, ${a?.['packetsLost']} lost, ${a?.['ptoCount'] ?? 0} PTO backoff now, ${a?.['retransmittedBytes']} B retransmitted; B dropped ${bs?.['droppedRate']} over its own inbound limit`,
+        `${''.padEnd(44)} A: ${a?.['packetsSent']} pkts sent, ${a?.['packetsLost']} lost, ${a?.['ptoCount'] ?? 0} PTOs fired, ${a?.['retransmittedBytes']} B retransmitted; B dropped ${bs?.['droppedRate']} over its own inbound limit`,
       );
       // The same route paced under the inbound limit (4 ms between messages), against raw paced alike.
       const P = Math.round(N / 3);
@@ -148,13 +148,21 @@ async function latency(info: { clientUrl: string; echoPort: number; fwdPort: num
       const rawPaced = await oneWay((p) => a2.send(p, info.fwdPort, '127.0.0.1'), (cb) => b2.on('message', cb), P, 50, 4);
       a2.close();
       b2.close();
+      // Fresh connections: a full unpaced run keeps A over the limit for > rateLimitCloseMs (10 s),
+      // after which the server closes it RATE_LIMITED (§7.2).
+      const [pa, pb] = [await connect(info.clientUrl, 'udp'), await connect(info.clientUrl, 'udp')];
+      const pRoom = await pa.createRoom({ label: 'bench-latency-paced' });
+      const pbRef = (await pb.joinRoom(pRoom['roomId'] as string))['ref'] as number;
       const paced = await oneWay(
-        (p) => sa.sendRoomData(room['ref'] as number, 1, p, { delivery: DeliveryClass.RO }),
-        (cb) => sb.on('roomData', (e) => e.ref === bRef && cb(e.data)),
+        (p) => pa.sendRoomData(pRoom['ref'] as number, 1, p, { delivery: DeliveryClass.RO }),
+        (cb) => pb.on('roomData', (e) => e.ref === pbRef && cb(e.data)),
         P,
         50,
         4,
       );
+      pa.close();
+      pb.close();
+      console.log(`${''.padEnd(44)} A (unpaced run) state at the end: ${(sa.transport as unknown as { state?: string }).state ?? 'closed'}`);
       console.log(`${'raw dgram forward, paced 4 ms'.padEnd(44)} ${us(pct(rawPaced, 50))}  ${us(pct(rawPaced, 99))}     1.00×`);
       console.log(
         `${'KaosNet relay (udp, RO), paced 4 ms'.padEnd(44)} ${us(pct(paced, 50))}  ${us(pct(paced, 99))}     ${(pct(paced, 99) / pct(rawPaced, 99)).toFixed(2)}×   (p50 ${(pct(paced, 50) / pct(rawPaced, 50)).toFixed(2)}×; ${paced.filter((x) => x > 10).length} of ${paced.length} over 10 ms, ${P - paced.length} lost/late > 200 ms)`,
@@ -209,6 +217,10 @@ async function fanOut(info: { clientUrl: string }, serverPid: number): Promise<v
   const got = delivered - d0;
   console.log(`sent ${sent} → delivered ${got} (${((got / (sent * RECEIVERS)) * 100).toFixed(1)} % of fan-out; class U sheds under pressure)`);
   console.log(`delivered ${Math.round(got / wall)} msg/s; server CPU ${cpu.toFixed(2)} s over ${wall.toFixed(1)} s (${((cpu / wall) * 100).toFixed(0)} % of a core)`);
+  const rx = all.map((x) => (x.transport as unknown as { stats(): Record<string, number> | undefined }).stats());
+  console.log(
+    `receivers' RUDP counters: ${rx.reduce((n, st) => n + (st?.['droppedRate'] ?? 0), 0)} packets dropped over the 300 packets/s inbound limit, ${rx.reduce((n, st) => n + (st?.['packetsReceived'] ?? 0), 0)} received`,
+  );
   console.log(`relay fan-out: ${Math.round(got / cpu)} messages delivered per server CPU-second (${((cpu / got) * 1e6).toFixed(2)} µs CPU per delivered message incl. RUDP + AEAD)`);
   for (const s of all) s.close();
 }
