@@ -154,4 +154,24 @@ describe('KaosTalk over RUDP: resume and limits', () => {
       await s.close();
     }
   });
+
+  it('passes transport.rudp limits from the server config to every connection (an attacker over the inbound packet limit is dropped)', async () => {
+    const s = await startTestServer({ config: { transport: { rudp: { maxInboundPacketsPerSec: 20 } } } });
+    try {
+      const { client, auth } = await newPlayer(s);
+      const socket = await client.connect(auth, { transport: 'udp' });
+      const transport = socket.transport as UdpSocketTransport;
+      const conn = s.server.app.get(KaosTalkGateway).udp!.connection(transport.connId!)!;
+      // 60 heartbeats in separate turns → about 60 packets within a second, 3× the limit.
+      for (let i = 0; i < 60; i++) {
+        void socket.ping(3000).catch(() => undefined);
+        await new Promise((r) => setImmediate(r));
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      expect(conn.rudp.stats().droppedRate).toBeGreaterThan(0);
+      socket.close();
+    } finally {
+      await s.close();
+    }
+  });
 });

@@ -153,6 +153,8 @@ export class KaosSocket extends EventEmitter<KaosSocketEvents> {
         this.off('heartbeat', onBeat);
         reject(new KaosTimeoutError('heartbeat', timeoutMs));
       }, timeoutMs);
+      // A pending ping must not keep a closing process alive.
+      timer.unref();
       const onBeat = (t: number) => {
         if (t !== sentAt) return;
         clearTimeout(timer);

@@ -40,6 +40,8 @@ export interface TransportOptions {
     allowQueryToken: boolean;
   };
   closeLingerMs: number;
+  /** Per-connection RUDP limits (`RudpLimits` of rudp/rudp.options.ts: channel modes, send rates, inbound packet limit, backlog…). */
+  rudp?: Record<string, unknown>;
 }
 
 export const DEFAULT_PROTOCOL_ID = 0x4b41_4f53_0000_0001n; // "KAOS" v1

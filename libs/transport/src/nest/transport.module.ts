@@ -11,6 +11,7 @@ import { defaultTransportOptions, type TransportOptions } from '../transport.opt
 import { TRANSPORT_OPTIONS } from '../transport.tokens.js';
 import { KaosTalkGateway } from './kaostalk.gateway.js';
 import { UdpEndpoint } from '../udp/udp-endpoint.js';
+import type { RudpLimits } from '../rudp/rudp.options.js';
 
 /** KaosConfig → TransportOptions: spec defaults, overridden by the server config and `config.transport`. */
 export function transportOptionsFrom(config: KaosConfig): TransportOptions {
@@ -47,7 +48,7 @@ export function transportOptionsFrom(config: KaosConfig): TransportOptions {
       useFactory: (options: TransportOptions, clock: Clock, authority: AccountsSessionAuthority, tokens: ConnectTokens, host: HttpAdapterHost) => {
         const gateway = new KaosTalkGateway(options, clock, authority, tokens);
         if (options.udp.enabled) {
-          gateway.udp = new UdpEndpoint(options, gateway.registry, gateway.dispatcher, gateway.starter, tokens, clock);
+          gateway.udp = new UdpEndpoint(options, gateway.registry, gateway.dispatcher, gateway.starter, tokens, clock, (options.rudp ?? {}) as Partial<RudpLimits>);
           gateway.addEndpoint(gateway.udp);
         }
         const httpServer = () => host.httpAdapter.getHttpServer() as HttpServer;
