@@ -295,11 +295,14 @@ describe('KaosTalk conformance over real sockets', () => {
     // Regression: RudpConnection.send used to stamp unreliable messages with the time of the last
     // poll/datagram, so after more than unreliableTtlMs of quiet the next US/U message expired unsent.
     it('delivers a US RoomData sent after 300 ms of quiet', async () => {
-      const { a, b, c, refs } = await roomOfThree();
+      const { a, b, c, refs, ms } = await roomOfThree();
       await sleep(300);
       a.socket.sendRoomData(refs[0]!, 0x51, Buffer.from('late'), { delivery: DeliveryClass.US });
       try {
-        await until(() => b.data.find((d) => d.gameOp === 0x51), 1000);
+        const got = await until(() => b.data.find((d) => d.gameOp === 0x51), 1000);
+        expect(got.data.toString()).toBe('late');
+        expect(got.sender).toBe(ms[0]);
+        await until(() => c.data.find((d) => d.gameOp === 0x51), 1000);
       } finally {
         for (const m of [a, b, c]) m.socket.close();
       }
