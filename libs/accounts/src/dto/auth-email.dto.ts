@@ -1,8 +1,9 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsObject, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Length, MaxLength } from 'class-validator';
+import { AuthOptionsDto } from './auth-options.dto.js';
 
 /** POST /api/auth/email */
-export class AuthEmailDto {
+export class AuthEmailDto extends AuthOptionsDto {
   @ApiProperty({ maxLength: 254, example: 'ann@example.com', description: 'Compared case-insensitively' })
   @IsString()
   @MaxLength(254)
@@ -12,20 +13,4 @@ export class AuthEmailDto {
   @IsString()
   @Length(8, 1024)
   password: string;
-
-  @ApiPropertyOptional({ default: true, description: 'Create the account when the email is new' })
-  @IsOptional()
-  @IsBoolean()
-  create?: boolean;
-
-  @ApiPropertyOptional({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$', description: 'For a new account; generated when absent' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 128)
-  username?: string;
-
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'Session variables (≤ 32 entries, ≤ 2 KiB)' })
-  @IsOptional()
-  @IsObject()
-  vars?: Record<string, string>;
 }
