@@ -248,6 +248,10 @@ describe('KaosTalk transport under attack (live server on loopback)', () => {
 
     it('truncated datagrams, wrong version/type bytes and wrong-protocol handshakes are dropped silently; the session continues', async () => {
       const peer = await startedPeer();
+      // Baseline once the server has nothing unacked: a retransmission of the SessionAck (PTO on a
+      // loaded machine) is not a reply to what follows.
+      const conn = gateway.udp!.connection(peer.conn!.connId!)!;
+      await peer.waitFor(() => conn.rudp.stats().bytesInFlight === 0);
       const received = peer.received.length;
       const model = peer.sent.at(-1)!;
       const malformed0 = gateway.udp!.counters.droppedMalformed;

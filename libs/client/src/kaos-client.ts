@@ -1,4 +1,4 @@
-import type { ConnectInfo } from '@kaosnet/transport';
+import type { ConnectInfo, RudpLimits } from '@kaosnet/transport';
 import { KaosApiError } from './client-errors.js';
 import { KaosSocket } from './kaos-socket.js';
 import { WsSocketTransport } from './ws-transport.js';
@@ -29,6 +29,8 @@ export interface ConnectOptions {
   transport?: 'udp' | 'ws';
   client?: string;
   lang?: string;
+  /** RUDP limits for this connection (UDP only), e.g. `{ maxInboundPacketsPerSec }` for a busy fan-out. */
+  udpLimits?: Partial<RudpLimits>;
 }
 
 /**

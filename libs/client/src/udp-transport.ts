@@ -252,10 +252,11 @@ export class UdpSocketTransport implements SocketTransport {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    setImmediate(this.#onImmediate);
+    // Sends made in the same turn share packets; nothing waits for the next loop iteration.
+    queueMicrotask(this.#onFlush);
   }
 
-  readonly #onImmediate = (): void => {
+  readonly #onFlush = (): void => {
     this.#scheduled = false;
     this.#flush();
   };

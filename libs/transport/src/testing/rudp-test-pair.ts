@@ -1,7 +1,7 @@
 import type { CloseReason, ProtocolError } from '../codec/protocol-error.js';
 import type { WelcomeInfo } from '../rudp/frame-reader.js';
 import { RudpConnection } from '../rudp/rudp-connection.js';
-import { RudpRole, RudpState, type RudpConnectionListener } from '../rudp/rudp-connection.types.js';
+import { RudpRole, RudpState, type PacketCipher, type RudpConnectionListener } from '../rudp/rudp-connection.types.js';
 import type { RudpLimits } from '../rudp/rudp.options.js';
 import type { RudpPeerAddress } from '../rudp/path-validator.js';
 import type { RudpChannelState } from '../rudp/rudp-channel-state.js';
@@ -60,6 +60,8 @@ export interface RudpTestPairOptions {
   /** Listener for the client (default: a new RecordingListener). */
   clientListener?: RecordingListener;
   serverListener?: RecordingListener;
+  /** Real ciphers instead of the test cipher (benches measuring the whole per-packet cost). */
+  cipherPair?: { client: PacketCipher; server: PacketCipher };
 }
 
 /**
@@ -73,13 +75,13 @@ export class RudpTestPair {
   readonly clientEvents: RecordingListener;
   readonly serverEvents: RecordingListener;
   readonly connId: number;
-  readonly ciphers: ReturnType<typeof createTestCipherPair>;
+  readonly ciphers: { client: PacketCipher; server: PacketCipher };
 
   constructor(options: RudpTestPairOptions = {}) {
     const seed = options.seed ?? 1;
     const now = options.startTime ?? 1_000;
     this.connId = options.connId ?? 0x1234_5678;
-    this.ciphers = createTestCipherPair(options.key ?? seed * 7919 + 13);
+    this.ciphers = options.cipherPair ?? createTestCipherPair(options.key ?? seed * 7919 + 13);
     this.clientEvents = options.clientListener ?? new RecordingListener();
     this.serverEvents = options.serverListener ?? new RecordingListener();
     const clientAddress = { address: '10.0.0.1', port: 40_000 };
