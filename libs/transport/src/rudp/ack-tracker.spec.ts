@@ -3,6 +3,7 @@ import { AckTracker } from './ack-tracker.js';
 import { FrameReader } from './frame-reader.js';
 import { ReplayWindow } from './replay-window.js';
 import { DEFAULT_CHANNEL_MODES } from './rudp.constants.js';
+import { SeededRandom } from '../testing/seeded-random.js';
 
 /** Decodes the ACK frame written by the tracker and expands it into the set of acked pns. */
 function ackedSet(buf: Buffer): Set<number> {
@@ -115,5 +116,44 @@ describe(AckTracker.name, () => {
     expect(buf.readUInt16LE(5)).toBe(100);
     sut.write(buf, 0, 10_000);
     expect(buf.readUInt16LE(5)).toBe(0xffff);
+  });
+
+  it('matches a per-pn reference encoding on random receive patterns (windows of 64 … 1,024, 1 … 8 ranges)', () => {
+    const rng = new SeededRandom(20261125);
+    for (let round = 0; round < 300; round++) {
+      const size = [64, 96, 256, 1_024][round % 4]!;
+      const window = new ReplayWindow(size);
+      const sut = new AckTracker(window, 25);
+      const top = 1 + Math.floor(rng.next() * 3_000);
+      const lossRate = [0, 0.01, 0.2, 0.7][Math.floor(rng.next() * 4)]!;
+      const received = new Set<number>();
+      for (let pn = 0; pn <= top; pn++) {
+        // Bursts of loss as well as single holes.
+        if (rng.next() < lossRate) continue;
+        window.mark(pn);
+        received.add(pn);
+      }
+      if (window.largest < 0) continue;
+      const maxRanges = 1 + (round % 8);
+      const buf = Buffer.alloc(64);
+      const end = sut.write(buf, 0, 0, maxRanges);
+      // Reference: the bitmap bits and the newest `maxRanges` runs below it, pn by pn.
+      const largest = window.largest;
+      const bottom = Math.max(0, largest - size + 1);
+      const expected = new Set<number>([largest]);
+      for (let i = 0; i < 64; i++) {
+        const pn = largest - 1 - i;
+        if (pn >= bottom && received.has(pn)) expected.add(pn);
+      }
+      let runs = 0;
+      for (let pn = largest - 65; pn >= bottom && runs < maxRanges; ) {
+        while (pn >= bottom && !received.has(pn)) pn--;
+        if (pn < bottom) break;
+        while (pn >= bottom && received.has(pn)) expected.add(pn--);
+        runs++;
+      }
+      expect(end).toBe(16 + 4 * runs);
+      expect([...ackedSet(buf.subarray(0, end))].sort((a, b) => a - b)).toEqual([...expected].sort((a, b) => a - b));
+    }
   });
 });

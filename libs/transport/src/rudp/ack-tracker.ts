@@ -13,6 +13,7 @@ export class AckTracker {
   #unackedElicitingCount = 0;
   #immediate = false;
   #deadline = Number.POSITIVE_INFINITY;
+  readonly #bitmap = new Uint32Array(2);
 
   constructor(window: ReplayWindow, maxAckDelayMs: number) {
     this.#window = window;
@@ -79,50 +80,57 @@ export class AckTracker {
     buf.writeUInt32LE(largest, offset + 1);
     const delay = Math.floor(Math.max(0, now - this.#largestRecvTime) / ACK_DELAY_UNIT_MS);
     buf.writeUInt16LE(Math.min(0xffff, delay), offset + 5);
-    let lo = 0;
-    let hi = 0;
-    for (let i = 0; i < ACK_BITMAP_BITS; i++) {
-      if (this.#window.has(largest - 1 - i)) {
-        if (i < 32) {
-          lo |= 1 << i;
-        } else {
-          hi |= 1 << (i - 32);
-        }
-      }
-    }
-    buf.writeUInt32LE(lo >>> 0, offset + 7);
-    buf.writeUInt32LE(hi >>> 0, offset + 11);
+    const bitmap = this.#bitmap;
+    this.#window.ackBitmap(bitmap);
+    buf.writeUInt32LE(bitmap[0]!, offset + 7);
+    buf.writeUInt32LE(bitmap[1]!, offset + 11);
     const count = this.#countRanges(maxRanges, buf, offset + ACK_FRAME_BASE_SIZE);
     buf[offset + 15] = count;
     return offset + ACK_FRAME_BASE_SIZE + ACK_RANGE_SIZE * count;
   }
 
-  /** Walks runs of received pns below the bitmap, newest first; writes them when `buf` is given. */
+  /**
+   * Walks runs of received pns below the bitmap, newest first; writes them when `buf` is given.
+   * Reads the window's words directly and skips whole empty / full words: with nothing lost this
+   * is one range found in ~size/32 steps, on every ACK sent.
+   */
   #countRanges(maxRanges: number, buf: Buffer | undefined, offset: number): number {
     const w = this.#window;
+    const words = w.words;
+    const size = w.size;
     const largest = w.largest;
-    const bottom = Math.max(0, largest - w.size + 1);
+    const bottom = Math.max(0, largest - size + 1);
     let cursor = largest - ACK_BITMAP_BITS;
     let p = cursor - 1;
     let count = 0;
     while (count < maxRanges && p >= bottom) {
-      while (p >= bottom && !w.has(p)) {
-        if ((p & 31) === 31 && p - 31 >= bottom && w.wordEmpty(p)) {
-          p -= 32;
-        } else {
-          p--;
+      // Skip pns not received.
+      for (;;) {
+        if (p < bottom) {
+          break;
         }
+        const i = p % size;
+        const word = words[i >>> 5]!;
+        if ((word & (1 << (i & 31))) !== 0) {
+          break;
+        }
+        p = (p & 31) === 31 && p - 31 >= bottom && word === 0 ? p - 32 : p - 1;
       }
       if (p < bottom) {
         break;
       }
       const rangeHi = p;
-      while (p >= bottom && w.has(p)) {
-        if ((p & 31) === 31 && p - 31 >= bottom && w.wordFull(p)) {
-          p -= 32;
-        } else {
-          p--;
+      // Walk the run of received pns.
+      for (;;) {
+        if (p < bottom) {
+          break;
         }
+        const i = p % size;
+        const word = words[i >>> 5]!;
+        if ((word & (1 << (i & 31))) === 0) {
+          break;
+        }
+        p = (p & 31) === 31 && p - 31 >= bottom && word === 0xffff_ffff ? p - 32 : p - 1;
       }
       const rangeLo = p + 1;
       if (buf !== undefined) {

@@ -118,7 +118,7 @@ export class FrameScheduler {
       ? writeFrag(buf, p.offset, sender.channel, msg.msgId, frag, msg.fragCount, msg.chunk(frag))
       : writeMsg(buf, p.offset, sender.channel, sender.mode, msg.msgId, msg.bytes);
     p.frames++;
-    if (msg.sentOnce[frag] === 1) {
+    if (msg.state[2 * msg.fragCount + frag] === 1) {
       this.retransmittedBytes += msg.chunkLength(frag);
     } else {
       this.reliableBytesSent += msg.chunkLength(frag);

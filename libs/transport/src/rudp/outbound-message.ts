@@ -22,12 +22,13 @@ export class OutboundMessage {
   readonly fragCount: number;
   /** −1 until admitted into the send window. */
   msgId = -1;
+  /**
+   * Per-fragment bytes in one array (one allocation per message, not three): `[0, n)` the
+   * {@link FragState}, `[n, 2n)` copies in packets neither acked nor declared lost, `[2n, 3n)`
+   * 1 once the fragment was ever sent (first transmissions vs retransmissions accounting).
+   */
   readonly state: Uint8Array;
-  /** Copies of each fragment in packets that are neither acked nor declared lost. */
-  readonly inFlight: Uint8Array;
   ackedFrags = 0;
-  /** Whether any fragment was ever sent (first transmissions vs retransmissions accounting). */
-  readonly sentOnce: Uint8Array;
 
   /** When the application queued it (queue-delay stats). */
   readonly queuedAt: number;
@@ -37,9 +38,7 @@ export class OutboundMessage {
     this.queuedAt = queuedAt;
     this.bytes = bytes;
     this.fragCount = bytes.length <= MAX_SINGLE ? 1 : Math.ceil(bytes.length / FRAG_CHUNK);
-    this.state = new Uint8Array(this.fragCount);
-    this.inFlight = new Uint8Array(this.fragCount);
-    this.sentOnce = new Uint8Array(this.fragCount);
+    this.state = new Uint8Array(3 * this.fragCount);
   }
 
   get fragmented(): boolean {

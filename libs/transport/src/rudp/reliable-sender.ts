@@ -179,14 +179,14 @@ export class ReliableSender {
     if (msg.state[frag] !== FragState.ACKED) {
       msg.state[frag] = FragState.SENT;
     }
-    msg.inFlight[frag]++;
-    msg.sentOnce[frag] = 1;
+    msg.state[msg.fragCount + frag]++;
+    msg.state[2 * msg.fragCount + frag] = 1;
   }
 
   /** A packet carrying the fragment was acked (also when it had been declared lost, §3.6). */
   onFrameAcked(msg: OutboundMessage, frag: number, wasInFlight: boolean): void {
-    if (wasInFlight && msg.inFlight[frag] > 0) {
-      msg.inFlight[frag]--;
+    if (wasInFlight && msg.state[msg.fragCount + frag] > 0) {
+      msg.state[msg.fragCount + frag]--;
     }
     if (msg.state[frag] === FragState.ACKED) {
       return;
@@ -213,10 +213,10 @@ export class ReliableSender {
 
   /** A packet carrying the fragment was declared lost: queue it again unless another copy is in flight. */
   onFrameLost(msg: OutboundMessage, frag: number): void {
-    if (msg.inFlight[frag] > 0) {
-      msg.inFlight[frag]--;
+    if (msg.state[msg.fragCount + frag] > 0) {
+      msg.state[msg.fragCount + frag]--;
     }
-    if (msg.state[frag] === FragState.SENT && msg.inFlight[frag] === 0) {
+    if (msg.state[frag] === FragState.SENT && msg.state[msg.fragCount + frag] === 0) {
       this.#queueRetransmit(msg, frag);
     }
   }
@@ -244,7 +244,7 @@ export class ReliableSender {
     this.#rtxHead = 0;
     for (let i = 0; i < this.#unacked.length; i++) {
       const msg = this.#unacked.at(i);
-      msg.inFlight.fill(0);
+      msg.state.fill(0, msg.fragCount, 2 * msg.fragCount);
       for (let f = 0; f < msg.fragCount; f++) {
         if (msg.state[f] === FragState.SENT || msg.state[f] === FragState.QUEUED) {
           msg.state[f] = FragState.QUEUED;

@@ -17,6 +17,11 @@ export class ReplayWindow {
     this.#bits = new Uint32Array(size >>> 5);
   }
 
+  /** @internal The bits themselves (bit `pn % size`), for the ACK encoder's range scan. */
+  get words(): Uint32Array {
+    return this.#bits;
+  }
+
   /** Largest pn marked so far, −1 before the first. */
   get largest(): number {
     return this.#largest;
@@ -62,14 +67,31 @@ export class ReplayWindow {
     return this.#get(pn);
   }
 
-  /** Whether the whole 32-aligned word containing `pn` is received (fast path for range scans). */
-  wordFull(pn: number): boolean {
-    return this.#bits[(pn % this.size) >>> 5] === 0xffff_ffff;
-  }
-
-  /** Whether the whole 32-aligned word containing `pn` is empty. */
-  wordEmpty(pn: number): boolean {
-    return this.#bits[(pn % this.size) >>> 5] === 0;
+  /**
+   * The ACK bitmap (§3.6): bit i set ⇔ pn `largest − 1 − i` was received, i < 64, as two u32 in
+   * `out[0]` (bits 0–31) and `out[1]`. One tight loop over the words, not 64 `has()` calls: it runs
+   * for every packet that carries an ACK.
+   */
+  ackBitmap(out: Uint32Array): void {
+    const bits = this.#bits;
+    const size = this.size;
+    const largest = this.#largest;
+    let lo = 0;
+    let hi = 0;
+    // i < largest keeps the pn ≥ 0; i < size − 1 keeps it inside the window (as `has` does).
+    const n = Math.min(64, largest, size - 1);
+    for (let i = 0; i < n; i++) {
+      const idx = (largest - 1 - i) % size;
+      if ((bits[idx >>> 5]! & (1 << (idx & 31))) !== 0) {
+        if (i < 32) {
+          lo |= 1 << i;
+        } else {
+          hi |= 1 << (i - 32);
+        }
+      }
+    }
+    out[0] = lo;
+    out[1] = hi;
   }
 
   #get(pn: number): boolean {
