@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { once } from 'node:events';
 import { Injectable, Module } from '@nestjs/common';
 import { KaosApiError, KaosConnectError, UdpSocketTransport, type KaosSocket } from '@kaosnet/client';
-import { KaosTalkGateway } from '@kaosnet/transport';
+import { encodeMessage, KaosTalkGateway, Lane } from '@kaosnet/transport';
 import { KaosRpc, type RpcContext } from '@kaosnet/scripting';
 import { newPlayer } from '../support/kaos-test-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -170,6 +170,44 @@ describe('KaosTalk over RUDP: resume and limits', () => {
       await new Promise((r) => setTimeout(r, 200));
       expect(conn.rudp.stats().droppedRate).toBeGreaterThan(0);
       socket.close();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('the client takes a server burst above the spec\'s 300 packets/s (CLIENT_RUDP_DEFAULTS); an explicit 300/s client limit drops it', async () => {
+    const s = await startTestServer({ config: { transport: { messageRate: { perSec: 1e6, burst: 1e6, bytesPerSec: 1e9 } } } });
+    try {
+      const gateway = s.server.app.get(KaosTalkGateway);
+      const burst = async (udpLimits?: { maxInboundPacketsPerSec: number }) => {
+        const { client, auth } = await newPlayer(s);
+        const socket = await client.connect(auth, { transport: 'udp', ...(udpLimits ? { udpLimits } : {}) });
+        const session = gateway.registry.get(String(socket.ack!.sessionId))!;
+        const got: number[] = [];
+        socket.on('appMessage', (op, payload) => {
+          if (op === 0xa7) got.push(payload.readUInt32LE(0));
+        });
+        // 600 reliable messages, one per turn so each leaves in its own packet: ~600 packets in
+        // well under a second, twice the server-side limit.
+        for (let k = 0; k < 600; k++) {
+          const p = Buffer.alloc(4);
+          p.writeUInt32LE(k);
+          session.send(encodeMessage(0xa7, p), Lane.RO);
+          await new Promise((r) => setImmediate(r));
+        }
+        const deadline = Date.now() + 8_000;
+        while (got.length < 600 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        const stats = (socket.transport as UdpSocketTransport).stats()!;
+        socket.close();
+        return { got, droppedRate: stats.droppedRate };
+      };
+      const roomy = await burst();
+      expect(roomy.droppedRate).toBe(0);
+      expect(roomy.got).toEqual([...Array(600).keys()]);
+      const strict = await burst({ maxInboundPacketsPerSec: 300 });
+      expect(strict.droppedRate).toBeGreaterThan(0);
+      // Reliable all the same: what was dropped came back by retransmission, once and in order.
+      expect(strict.got).toEqual([...Array(600).keys()]);
     } finally {
       await s.close();
     }

@@ -17,6 +17,15 @@ import {
 import type { ConnectInfo } from './kaos-client.js';
 import type { SocketTransport, TransportClose } from './socket-transport.js';
 
+/**
+ * Client-side RUDP defaults that differ from the spec's server table (§7.2). The inbound packet
+ * limit there (300/s) is sized for what one client may send a server; a client in a busy room
+ * receives the fan-out of every member plus the room's ticks, and its peer is the authenticated
+ * server, so the client allows ten times as much before it drops (a dropped server packet costs
+ * a retransmission and a latency spike, not safety). `ConnectOptions.udpLimits` overrides it.
+ */
+export const CLIENT_RUDP_DEFAULTS: Partial<RudpLimits> = { maxInboundPacketsPerSec: 3_000 };
+
 const LANE_CHANNEL: Record<Lane, number> = { [Lane.CONTROL]: 0, [Lane.RO]: 1, [Lane.RU]: 2, [Lane.US]: 3, [Lane.U]: 4 };
 
 export interface UdpTransportOptions {
@@ -202,7 +211,7 @@ export class UdpSocketTransport implements SocketTransport {
       cipher: duplexCipher(e.sendCipher, e.receiveCipher),
       now: t,
       rttSeedMs: e.rttSeedMs,
-      limits: this.options.limits,
+      limits: { ...CLIENT_RUDP_DEFAULTS, ...this.options.limits },
       listener: {
         onMessage: (channel, message) => this.#deliver(channel, message),
         onWelcome: (info) => {
