@@ -17,6 +17,7 @@ import {
   writeDataHeader,
 } from './data-packet.codec.js';
 import type { Direction } from './data-packet.codec.js';
+import { ownedCopy } from './owned-bytes.js';
 
 export interface PacketCipher {
   /** Which AEAD implementation runs underneath. */
@@ -47,7 +48,7 @@ export class AeadPacketCipher implements PacketCipher {
     }
     this.#aead = aead;
     this.backend = aead.name;
-    this.#key = Buffer.from(key);
+    this.#key = ownedCopy(key); // lives as long as the connection
     this.#nonce[0] = direction;
   }
 

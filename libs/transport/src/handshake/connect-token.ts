@@ -12,6 +12,7 @@ import type { AeadBackend } from '../crypto/aead.backend.js';
 import { CONNECT_TOKEN_SIZE, HandshakeDefaults, HandshakeDropReason, TOKEN_FLAGS_KNOWN, TokenFlag } from './handshake.constants.js';
 import { bytesEqual, bytesToUuid, ipToBytes, readU64, uuidToBytes, writeU64 } from './wire-values.codec.js';
 import type { Endpoint } from './wire-values.codec.js';
+import { ownedCopy } from '../crypto/owned-bytes.js';
 
 export const TOKEN_VERSION = 0x01;
 const AAD_END = 18;
@@ -237,7 +238,7 @@ export function openTokenBody(token: Buffer, config: TokenValidationConfig, aead
     keyS2c: Buffer.from(plain.subarray(72, 104)),
     idleTimeoutMs: plain.readUInt32LE(104),
     flags,
-    tag: Buffer.from(token.subarray(TOKEN_TAG_AT, TOKEN_TAG_AT + TOKEN_TAG_SIZE)),
+    tag: ownedCopy(token.subarray(TOKEN_TAG_AT, TOKEN_TAG_AT + TOKEN_TAG_SIZE)),
   };
   plain.fill(0);
   return { ok: true, token: result };

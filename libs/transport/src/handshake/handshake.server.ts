@@ -27,6 +27,7 @@ import { HandshakeRateLimiter, RateVerdict } from './handshake-rate.limiter.js';
 import { TokenUseTable } from './token-use.table.js';
 import { bytesEqual, ipToBytes, readU64 } from './wire-values.codec.js';
 import type { Endpoint } from './wire-values.codec.js';
+import { ownedCopy } from '../crypto/owned-bytes.js';
 
 /** What the handshake needs to know about the endpoint's connections. */
 export interface HandshakeHost {
@@ -337,7 +338,8 @@ export class HandshakeServer {
     // Step 8: allocate, derive keys, seed RTT, record the token use.
     const connId = this.#host.allocateConnId();
     const serverNonce = Buffer.from(packet.subarray(ResponseLayout.SERVER_NONCE, ResponseLayout.COOKIE_TIME));
-    const clientNonceCopy = Buffer.from(clientNonce);
+    // Kept in the token-use record until the token expires: its own 16 bytes, not a pool slab.
+    const clientNonceCopy = ownedCopy(clientNonce);
     const keys = deriveDataKeys(token.keyC2s, token.keyS2c, clientNonceCopy, serverNonce, this.#pid8);
     this.#tokenUses.set(
       key,
