@@ -2,8 +2,8 @@ import { Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import type { Clock } from '@kaosnet/common';
 
 class TickAction<T> extends Subscription implements SchedulerAction<T> {
-  /** The ms bucket this action waits in, or -1. */
-  due = -1;
+  /** The grid bucket this action waits in, or -1. */
+  key = -1;
   state?: T;
 
   constructor(
@@ -11,7 +11,7 @@ class TickAction<T> extends Subscription implements SchedulerAction<T> {
     readonly work: (this: SchedulerAction<T>, state?: T) => void,
   ) {
     super(() => {
-      this.due = -1;
+      this.key = -1;
     });
   }
 
@@ -23,12 +23,33 @@ class TickAction<T> extends Subscription implements SchedulerAction<T> {
   }
 }
 
+/** Buckets per millisecond: a due time is rounded up to 1/8 ms, not to a whole one. */
+const GRID = 8;
+
+export interface TickSchedulerOptions {
+  /**
+   * When a timer wake-up finds the next bucket due within this many ms, the scheduler finishes the
+   * wait by polling the event loop (`setImmediate`; I/O still runs in between) instead of another
+   * timer trip, which Node would round up to the next whole millisecond. Polling stops this long
+   * after each timer wake-up, and those come at most once a millisecond, so it can take at most
+   * this fraction of the loop's time however many rooms there are (far less with few rooms).
+   * 0 = timers only. Default 0.25 (measured in docs/rooms.md, Benchmarks).
+   */
+  spinMs?: number;
+}
+
 /**
- * An RxJS scheduler for many periodic room ticks: actions wait in 1-ms buckets and ONE Node timer
- * is armed for the earliest bucket, instead of one `setInterval` per room re-armed every tick
- * (what `asyncScheduler` does when the delay changes). With thousands of 60 Hz rooms this removes
- * most of the timer bookkeeping from the event loop. Time comes from the injected Clock
- * (`monotonic()`), the same one the tick accumulator reads.
+ * An RxJS scheduler for many periodic room ticks: actions wait in buckets on a 1/8-ms grid and ONE
+ * Node timer is armed for the earliest bucket, instead of one `setInterval` per room re-armed every
+ * tick (what `asyncScheduler` does when the delay changes). Time comes from the injected Clock
+ * (`monotonic()`), the same one the tick accumulator reads. Actions never run before their due time.
+ *
+ * Why the fine grid and the early wake-ups: Node timers fire on whole milliseconds of the loop's
+ * clock and truncate a fractional delay, so a timer for a due time D fires anywhere from ~2 ms
+ * before D to ~1 ms after it. Rounding D up to a whole millisecond first (the old buckets) added
+ * another 0–1 ms, and an early wake-up cost a full extra trip: p50 lateness was ≈ 1.2 ms with no
+ * load at all. Now a due time is rounded up by at most 1/8 ms; an early wake-up re-arms (each trip
+ * lands on the next millisecond) until the head is due within `spinMs`, then polls for the rest.
  *
  * @example
  * const scheduler = new TickScheduler(new SystemClock());
@@ -36,12 +57,22 @@ class TickAction<T> extends Subscription implements SchedulerAction<T> {
  */
 export class TickScheduler implements SchedulerLike {
   readonly #buckets = new Map<number, TickAction<unknown>[]>();
-  /** Min-heap of bucket keys (ms). */
+  /** Min-heap of bucket keys (units of 1/GRID ms). */
   readonly #heap: number[] = [];
+  readonly #spinMs: number;
   #timer?: NodeJS.Timeout;
   #armedFor = Infinity;
+  #immediate?: NodeJS.Immediate;
+  /** Polling continues up to this clock time (set at each timer wake-up). */
+  #pollUntil = -Infinity;
+  #flushing = false;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    options: TickSchedulerOptions = {},
+  ) {
+    this.#spinMs = options.spinMs ?? 0.25;
+  }
 
   now(): number {
     return this.clock.monotonic();
@@ -53,21 +84,23 @@ export class TickScheduler implements SchedulerLike {
 
   /** @internal */
   enqueue(action: TickAction<unknown>, delay: number): void {
-    const due = Math.ceil(this.clock.monotonic() + Math.max(0, delay));
-    action.due = due;
-    let bucket = this.#buckets.get(due);
+    const key = Math.ceil((this.clock.monotonic() + Math.max(0, delay)) * GRID);
+    action.key = key;
+    let bucket = this.#buckets.get(key);
     if (!bucket) {
-      this.#buckets.set(due, (bucket = []));
-      heapPush(this.#heap, due);
+      this.#buckets.set(key, (bucket = []));
+      heapPush(this.#heap, key);
     }
     bucket.push(action);
-    if (due < this.#armedFor) this.#arm(due);
+    // A flush decides how to wait once it has run everything due.
+    if (!this.#flushing && this.#immediate === undefined && key / GRID < this.#armedFor) this.#arm(key / GRID);
   }
 
   /** Stops the timer (shutdown); queued actions are dropped. */
   dispose(): void {
     if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    if (this.#immediate) clearImmediate(this.#immediate);
+    this.#timer = this.#immediate = undefined;
     this.#armedFor = Infinity;
     this.#buckets.clear();
     this.#heap.length = 0;
@@ -76,29 +109,53 @@ export class TickScheduler implements SchedulerLike {
   #arm(due: number): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#armedFor = due;
-    this.#timer = setTimeout(this.#flush, Math.max(0, due - this.clock.monotonic()));
+    this.#timer = setTimeout(this.#onTimer, Math.max(0, due - this.clock.monotonic()));
     this.#timer.unref();
   }
 
-  readonly #flush = (): void => {
+  readonly #onTimer = (): void => {
     this.#timer = undefined;
     this.#armedFor = Infinity;
-    const heap = this.#heap;
-    while (heap.length > 0 && heap[0]! <= this.clock.monotonic()) {
-      const key = heapPop(heap);
-      const bucket = this.#buckets.get(key)!;
-      this.#buckets.delete(key);
-      for (const action of bucket) {
-        // Skip cancelled actions and ones rescheduled into another bucket since.
-        if (action.due !== key || action.closed) continue;
-        action.due = -1;
-        action.work.call(action, action.state);
-      }
-    }
-    // Re-arm for the earliest bucket: one that was already waiting may be earlier than anything
-    // enqueued (and armed for) while this flush ran.
-    if (heap.length > 0 && heap[0]! < this.#armedFor) this.#arm(heap[0]!);
+    this.#pollUntil = this.clock.monotonic() + this.#spinMs;
+    this.#flush();
   };
+
+  readonly #onPoll = (): void => {
+    this.#immediate = undefined;
+    this.#flush();
+  };
+
+  #flush(): void {
+    const heap = this.#heap;
+    this.#flushing = true;
+    try {
+      // Re-read the clock per bucket: one that falls due while earlier ones run goes in this pass.
+      while (heap.length > 0 && heap[0]! <= this.clock.monotonic() * GRID) {
+        const key = heapPop(heap);
+        const bucket = this.#buckets.get(key)!;
+        this.#buckets.delete(key);
+        for (const action of bucket) {
+          // Skip cancelled actions and ones rescheduled into another bucket since.
+          if (action.key !== key || action.closed) continue;
+          action.key = -1;
+          action.work.call(action, action.state);
+        }
+      }
+    } finally {
+      // Even if an action threw: the others must keep their wake-ups.
+      this.#flushing = false;
+      this.#wait();
+    }
+  }
+
+  #wait(): void {
+    if (this.#heap.length === 0) return;
+    const next = this.#heap[0]! / GRID;
+    if (next <= this.#pollUntil) {
+      // Not unref'd: Node only keeps the loop from blocking in poll for ref'd immediates.
+      this.#immediate = setImmediate(this.#onPoll);
+    } else this.#arm(next);
+  }
 }
 
 function heapPush(h: number[], v: number): void {
