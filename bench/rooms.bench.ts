@@ -21,6 +21,7 @@ import { SystemClock } from '@kaosnet/common';
 import { KaosClient, type KaosSocket } from '@kaosnet/client';
 import { DeliveryClass, defaultTransportOptions, KaosTalkDispatcher, SessionRegistry, type KaosTalkGateway } from '@kaosnet/transport';
 import { DEFAULT_ROOMS_OPTIONS, MatchRegistry, RoomsService, TickScheduler, type MatchContext, type MatchMessage } from '@kaosnet/rooms';
+import { preemptionProbe } from './support/machine-probe.js';
 
 const SERVER_FLAG = '--server';
 /** Lifts the §7.2 per-connection caps (see the header). */
@@ -168,6 +169,7 @@ async function latency(info: { clientUrl: string; echoPort: number; fwdPort: num
     await relayProbe('KaosNet relay A → server → B (udp, RO)', info.clientUrl, 'udp', UNCAPPED),
     await relayProbe('KaosNet relay A → server → B (ws, RO)', info.clientUrl, 'ws'),
   ];
+  const machine = preemptionProbe();
   const [rqC, rqS, t0] = [runQueueMsOf('self'), runQueueMsOf(serverPid), performance.now()];
   const res = await interleaved(probes, BLOCKS, PER_BLOCK, 300);
   const wallMs = performance.now() - t0;
@@ -175,6 +177,7 @@ async function latency(info: { clientUrl: string; echoPort: number; fwdPort: num
   const raw = res[1]!.got;
   console.log(`\nRelay routing latency, one message in flight, back to back, ${BLOCKS} blocks × ${PER_BLOCK} per path, paths alternating (32-B data)`);
   console.log(`§7.2 per-connection limits lifted on both ends for the udp relay (server config.transport.rudp, client udpLimits)`);
+  console.log(machine.text);
   console.log(`${'path'.padEnd(44)}      p50       p99       max   p99/raw`);
   for (const [k, p] of probes.entries()) {
     const { got, lost } = res[k]!;
@@ -281,6 +284,7 @@ async function authoritative(): Promise<void> {
   console.log(`rooms are created evenly over one second (as real rooms are), so their tick phases spread; schedulers alternate per room count.`);
   console.log(`TickScheduler never starts a tick early (unit-tested), so its lateness is also |start − due|. GC = pauses in the window;`);
   console.log(`run-queue = share of the window this process was runnable but waiting for a CPU (/proc/self/schedstat: other load).`);
+  console.log(preemptionProbe().text);
   console.log(
     `${'scheduler'.padEnd(21)} ${'rooms'.padStart(6)} ${'ticks/s'.padStart(9)} ${'p50'.padStart(9)} ${'p99'.padStart(9)} ${'max'.padStart(9)} ${'late>2ms'.padStart(9)} ${'skipped'.padStart(8)} ${'CPU'.padStart(6)}  ${'GC pauses'.padEnd(22)} run-queue`,
   );

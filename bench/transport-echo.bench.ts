@@ -20,6 +20,7 @@ import { KaosSocket, UdpSocketTransport } from '@kaosnet/client';
 import { encodeMessage, KaosTalkGateway, Lane } from '@kaosnet/transport';
 import { newPlayer } from '../test/support/kaos-test-client.js';
 import { startTestServer, type TestServer } from '../test/support/test-server.js';
+import { preemptionProbe } from './support/machine-probe.js';
 
 const ECHO_OP = 0xa0;
 const PAYLOAD = 64;
@@ -217,6 +218,7 @@ async function main(): Promise<void> {
   const gateway = s.server.app.get(KaosTalkGateway);
   gateway.dispatcher.setRawHandler(ECHO_OP, (session, payload) => session.send(encodeMessage(ECHO_OP, payload), Lane.RO));
   const rows: Row[] = [];
+  const probeBefore = preemptionProbe();
   let pacedRows: { name: string; p50: number; p99: number }[] = [];
   try {
     const probes = [await rawProbe(), await kaosProbe(s, 'udp'), await kaosProbe(s, 'ws')];
@@ -230,9 +232,11 @@ async function main(): Promise<void> {
   } finally {
     await s.close();
   }
+  const probeAfter = preemptionProbe();
   const raw = rows[0]!;
   const os = await import('node:os');
   console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`before: ${probeBefore.text}\nafter:  ${probeAfter.text}`);
   console.log(`latency: one message in flight, ${BLOCKS} blocks of ${BLOCK_RTTS} round trips per path, paths alternating; msgs/s: ${THROUGHPUT_MS / 1000} s`);
   console.log('| path | RTT p50 µs | RTT p99 µs | msgs/s | CPU % | p50 / raw | msgs/s / raw | setup |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---|');
