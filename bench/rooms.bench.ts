@@ -31,7 +31,8 @@ const quick = process.argv.includes('--quick');
 const relayOnly = process.argv.includes('--relay-only');
 
 // ---------------------------------------------------------------- child: server + raw baselines
-async function serverMain(): Promise<void> {
+/** The server under test plus the raw baselines (an echo socket and a forwarder A → B) in this process. */
+async function startBenchServer() {
   const { startTestServer } = await import('../test/support/test-server.js');
   const s = await startTestServer({
     config: {
@@ -39,7 +40,6 @@ async function serverMain(): Promise<void> {
       transport: { messageRate: { perSec: 1e7, burst: 1e7, bytesPerSec: 1e10 }, controlRate: { perSec: 1e4, burst: 1e4 }, rudp: UNCAPPED },
     } as never,
   });
-  // Raw baselines across the same process boundary: an echo socket and a forwarder A → B.
   const echo = createSocket('udp4');
   echo.on('message', (m, r) => echo.send(m, r.port, r.address));
   await new Promise<void>((r) => echo.bind(0, '127.0.0.1', r));
@@ -50,15 +50,39 @@ async function serverMain(): Promise<void> {
     else if (b) fwd.send(m, b.port, b.address);
   });
   await new Promise<void>((r) => fwd.bind(0, '127.0.0.1', r));
-  process.send!({ clientUrl: s.clientUrl, echoPort: echo.address().port, fwdPort: fwd.address().port });
-  process.on('message', async (msg) => {
-    if (msg === 'stop') {
+  return {
+    info: { clientUrl: s.clientUrl, echoPort: echo.address().port, fwdPort: fwd.address().port },
+    close: async () => {
       echo.close();
       fwd.close();
       await s.close();
+    },
+  };
+}
+
+async function serverMain(): Promise<void> {
+  const bench = await startBenchServer();
+  process.send!(bench.info);
+  process.on('message', async (msg) => {
+    if (msg === 'stop') {
+      await bench.close();
       process.exit(0);
     }
   });
+}
+
+/**
+ * The relay probes again with A, the server and B on one event loop, as bench/transport-echo
+ * measures the echo: no process-to-process wake-ups, so what is left is the path's own cost plus
+ * this machine's stalls.
+ */
+async function inProcessMain(): Promise<void> {
+  const bench = await startBenchServer();
+  try {
+    await latency(bench.info, process.pid, 'in one process (clients and server share an event loop)');
+  } finally {
+    await bench.close();
+  }
 }
 
 // ---------------------------------------------------------------- helpers
@@ -160,12 +184,12 @@ const rudpStats = (x: KaosSocket) => (x.transport as unknown as { stats(): Recor
 /** ms this process spent runnable but waiting for a CPU (Linux schedstat): the other load's share. */
 const runQueueMsOf = (pid: number | 'self') => Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
 
-async function latency(info: { clientUrl: string; echoPort: number; fwdPort: number }, serverPid: number): Promise<void> {
+async function latency(info: { clientUrl: string; echoPort: number; fwdPort: number }, serverPid: number, where = 'server in a child process'): Promise<void> {
   const [BLOCKS, PER_BLOCK, PACED_PER_BLOCK] = quick ? [5, 100, 30] : [10, 300, 100];
   const echoSock = await udpSocket();
   const probes = [
-    probe('raw dgram echo RTT (A → child → A)', (p) => echoSock.send(p, info.echoPort, '127.0.0.1'), (cb) => echoSock.on('message', cb), () => echoSock.close()),
-    await rawForwardProbe('raw dgram forward A → child → B (baseline)', info.fwdPort),
+    probe('raw dgram echo RTT (A → echo socket → A)', (p) => echoSock.send(p, info.echoPort, '127.0.0.1'), (cb) => echoSock.on('message', cb), () => echoSock.close()),
+    await rawForwardProbe('raw dgram forward A → forwarder → B (baseline)', info.fwdPort),
     await relayProbe('KaosNet relay A → server → B (udp, RO)', info.clientUrl, 'udp', UNCAPPED),
     await relayProbe('KaosNet relay A → server → B (ws, RO)', info.clientUrl, 'ws'),
   ];
@@ -175,7 +199,7 @@ async function latency(info: { clientUrl: string; echoPort: number; fwdPort: num
   const wallMs = performance.now() - t0;
   const rqText = `run-queue wait (runnable, no CPU free) over the run: client ${(((runQueueMsOf('self') - rqC) / wallMs) * 100).toFixed(1)} %, server ${(((runQueueMsOf(serverPid) - rqS) / wallMs) * 100).toFixed(1)} % of ${(wallMs / 1000).toFixed(1)} s`;
   const raw = res[1]!.got;
-  console.log(`\nRelay routing latency, one message in flight, back to back, ${BLOCKS} blocks × ${PER_BLOCK} per path, paths alternating (32-B data)`);
+  console.log(`\nRelay routing latency, ${where}, one message in flight, back to back, ${BLOCKS} blocks × ${PER_BLOCK} per path, paths alternating (32-B data)`);
   console.log(`§7.2 per-connection limits lifted on both ends for the udp relay (server config.transport.rudp, client udpLimits)`);
   console.log(machine.text);
   console.log(`${'path'.padEnd(44)}      p50       p99       max   p99/raw`);
@@ -359,6 +383,9 @@ async function main(): Promise<void> {
     await exited;
     clearTimeout(killAfter);
   }
+  // The relay again in one process (a fresh one, like part 3).
+  const inProcess = fork(fileURLToPath(import.meta.url), ['--in-process', ...(quick ? ['--quick'] : [])], { execArgv: ['--import', './scripts/ts-register.mjs'], stdio: 'inherit' });
+  await once(inProcess, 'exit');
   // Part 3 in a fresh process of its own: the client sockets and garbage of parts 1–2 made this
   // heap's scavenges several ms long, which is the first part's cost, not the tick loop's.
   if (!relayOnly) {
@@ -370,4 +397,8 @@ async function main(): Promise<void> {
 
 if (process.argv.includes(SERVER_FLAG)) await serverMain();
 else if (process.argv.includes('--ticks-only')) await authoritative();
+else if (process.argv.includes('--in-process')) {
+  await inProcessMain();
+  process.exit(0);
+}
 else await main();
