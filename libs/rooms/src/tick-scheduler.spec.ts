@@ -75,6 +75,22 @@ describe(TickScheduler.name, () => {
       step(3);
       expect(ran).toEqual(['later']);
     });
+
+    it('still runs the rest of the same bucket when one action throws, then rethrows the first error', () => {
+      const ran: string[] = [];
+      sut.schedule(() => {
+        throw new Error('first');
+      }, 1);
+      sut.schedule(() => void ran.push('same bucket'), 1);
+      sut.schedule(() => {
+        throw new Error('second');
+      }, 1);
+      sut.schedule(() => void ran.push('next bucket'), 2);
+      expect(() => step(1)).toThrow('first');
+      expect(ran).toEqual(['same bucket']);
+      step(1);
+      expect(ran).toEqual(['same bucket', 'next bucket']);
+    });
   });
 
   describe('finishing the wait (spinMs 0.25)', () => {

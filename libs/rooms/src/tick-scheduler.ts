@@ -132,26 +132,31 @@ export class TickScheduler implements SchedulerLike {
   #flush(): void {
     const heap = this.#heap;
     this.#flushing = true;
-    try {
-      // Re-read the clock per bucket: one that falls due while earlier ones run goes in this pass.
-      while (heap.length > 0 && heap[0]! <= this.clock.monotonic() * GRID) {
-        const key = heapPop(heap);
-        const bucket = this.#buckets.get(key)!;
-        this.#buckets.delete(key);
-        for (const action of bucket) {
-          // Skip cancelled actions and ones rescheduled into another bucket since.
-          if (action.key !== key || action.closed) continue;
-          action.key = -1;
+    let failure: { error: unknown } | undefined;
+    // Re-read the clock per bucket: one that falls due while earlier ones run goes in this pass.
+    while (heap.length > 0 && heap[0]! <= this.clock.monotonic() * GRID) {
+      const key = heapPop(heap);
+      const bucket = this.#buckets.get(key)!;
+      this.#buckets.delete(key);
+      for (const action of bucket) {
+        // Skip cancelled actions and ones rescheduled into another bucket since.
+        if (action.key !== key || action.closed) continue;
+        action.key = -1;
+        try {
           action.work.call(action, action.state);
+        } catch (error) {
+          // One room's failure must not cost the others their tick (the bucket is already out of
+          // the map, so an action skipped here would never run again); the first error is
+          // rethrown once every due action has run.
+          failure ??= { error };
         }
-        bucket.length = 0;
-        if (this.#spare.length < 64) this.#spare.push(bucket);
       }
-    } finally {
-      // Even if an action threw: the others must keep their wake-ups.
-      this.#flushing = false;
-      this.#wait();
+      bucket.length = 0;
+      if (this.#spare.length < 64) this.#spare.push(bucket);
     }
+    this.#flushing = false;
+    this.#wait();
+    if (failure) throw failure.error;
   }
 
   #wait(): void {
