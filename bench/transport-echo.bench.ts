@@ -127,7 +127,9 @@ async function kaosProbe(s: TestServer, transport: 'udp' | 'ws'): Promise<Probe>
 async function latencyRuns(probes: Probe[]): Promise<{ tight: number[][]; paced: number[][] }> {
   const tight = probes.map(() => [] as number[]);
   const paced = probes.map(() => [] as number[]);
-  for (const p of probes) for (let i = 0; i < 500; i++) await p.rtt();
+  // Long warm-up: with 500 the JIT was still compiling the RUDP path during the first blocks
+  // (background compile threads competing for the two CPUs; see bench/rooms.bench.ts).
+  for (const p of probes) for (let i = 0; i < 5_000; i++) await p.rtt();
   for (let b = 0; b < BLOCKS; b++) {
     for (const [k, p] of probes.entries()) for (let i = 0; i < BLOCK_RTTS; i++) tight[k]!.push(await p.rtt());
   }
