@@ -317,6 +317,10 @@ export class UdpEndpoint implements UdpConnectionHost {
         conn.graceState = undefined;
         if (session) this.registry.end(session, SessionEndReason.DISCONNECTED);
         this.#free(conn);
+      } else {
+        // Serviced early (another deadline of the old connection fired): keep the grace deadline
+        // armed, or the session would stay suspended for good.
+        this.#arm(conn, conn.graceUntil);
       }
       return;
     }
@@ -333,6 +337,9 @@ export class UdpEndpoint implements UdpConnectionHost {
     const dest = rudp.remoteAddress;
     if (dest) for (const d of out) this.#sendTo(d, dest.port, dest.address);
     if (conn.freed) return;
+    // The poll may have lost the connection into GRACE (onConnLost armed graceUntil): the old
+    // connection's own deadlines must not replace that one.
+    if (conn.graceState) return;
     let next = rudp.nextTimeout();
     // Only a CONNECTED connection still waiting for SessionStart has this deadline; once it is past
     // (or the connection is closing) arming it again would re-fire at the same past time forever.
