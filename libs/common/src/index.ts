@@ -1,6 +1,7 @@
 export * from './errors/error-catalogue.js';
 export * from './errors/kaos-error.js';
 export * from './clock.js';
+export * from './timer-heap.js';
 export * from './ids.js';
 export * from './caller.js';
 export * from './config/kaos-config.js';

@@ -1,5 +1,5 @@
 import { Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs';
-import type { Clock } from '@kaosnet/common';
+import { TimerHeap, type Clock } from '@kaosnet/common';
 
 class TickAction<T> extends Subscription implements SchedulerAction<T> {
   /** The grid bucket this action waits in, or -1. */
@@ -62,7 +62,7 @@ export class TickScheduler implements SchedulerLike {
   /** Emptied bucket arrays for reuse: 2,000 rooms at 60 Hz open ~8,000 buckets a second, and fresh arrays were a steady source of GC work. */
   readonly #spare: TickAction<unknown>[][] = [];
   /** Min-heap of bucket keys (units of 1/GRID ms). */
-  readonly #heap: number[] = [];
+  readonly #heap = new TimerHeap<number>();
   readonly #spinMs: number;
   #timer?: NodeJS.Timeout;
   #armedFor = Infinity;
@@ -93,7 +93,7 @@ export class TickScheduler implements SchedulerLike {
     let bucket = this.#buckets.get(key);
     if (!bucket) {
       this.#buckets.set(key, (bucket = this.#spare.pop() ?? []));
-      heapPush(this.#heap, key);
+      this.#heap.push(key, key);
     }
     bucket.push(action);
     // A flush decides how to wait once it has run everything due.
@@ -107,7 +107,7 @@ export class TickScheduler implements SchedulerLike {
     this.#timer = this.#immediate = undefined;
     this.#armedFor = Infinity;
     this.#buckets.clear();
-    this.#heap.length = 0;
+    this.#heap.clear();
   }
 
   #arm(due: number): void {
@@ -134,8 +134,8 @@ export class TickScheduler implements SchedulerLike {
     this.#flushing = true;
     let failure: { error: unknown } | undefined;
     // Re-read the clock per bucket: one that falls due while earlier ones run goes in this pass.
-    while (heap.length > 0 && heap[0]! <= this.clock.monotonic() * GRID) {
-      const key = heapPop(heap);
+    for (let due = heap.popDue(this.clock.monotonic() * GRID); due; due = heap.popDue(this.clock.monotonic() * GRID)) {
+      const key = due.item;
       const bucket = this.#buckets.get(key)!;
       this.#buckets.delete(key);
       for (const action of bucket) {
@@ -160,43 +160,12 @@ export class TickScheduler implements SchedulerLike {
   }
 
   #wait(): void {
-    if (this.#heap.length === 0) return;
-    const next = this.#heap[0]! / GRID;
+    const head = this.#heap.peekTime();
+    if (head === undefined) return;
+    const next = head / GRID;
     if (next <= this.#pollUntil) {
       // Not unref'd: Node only keeps the loop from blocking in poll for ref'd immediates.
       this.#immediate = setImmediate(this.#onPoll);
     } else this.#arm(next);
   }
-}
-
-function heapPush(h: number[], v: number): void {
-  h.push(v);
-  let i = h.length - 1;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (h[p]! <= v) break;
-    h[i] = h[p]!;
-    i = p;
-  }
-  h[i] = v;
-}
-
-function heapPop(h: number[]): number {
-  const top = h[0]!;
-  const last = h.pop()!;
-  if (h.length > 0) {
-    let i = 0;
-    const n = h.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && h[r]! < h[l]! ? r : l;
-      if (h[c]! >= last) break;
-      h[i] = h[c]!;
-      i = c;
-    }
-    h[i] = last;
-  }
-  return top;
 }

@@ -1,6 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '@kaosnet/common';
+import { TimerHeap, type Clock } from '@kaosnet/common';
 import { CloseReason } from '../codec/protocol-error.js';
 import { Op } from '../codec/op-code.table.js';
 import { parseControlRequest } from '../codec/control-payload.codec.js';
@@ -18,7 +18,6 @@ import type { SessionRegistry } from '../session/session-registry.js';
 import type { SessionStarter } from '../session/session-starter.js';
 import type { TransportOptions } from '../transport.options.js';
 import { duplexCipher } from './duplex-cipher.js';
-import { TimerHeap } from './timer-heap.js';
 import { UdpConnection, type UdpConnectionHost } from './udp-connection.js';
 
 const MAX_EARLY_MESSAGES = 64;

@@ -1,7 +1,7 @@
 /**
- * Min-heap of (deadline, item) with lazy deletion: an item re-armed with a new deadline leaves its
- * old entry behind, skipped when popped (`isCurrent`). One process-wide setTimeout is armed for the
- * earliest deadline, so 20,000 idle connections cost one timer, not 20,000.
+ * Min-heap of (deadline, item) for code that keeps one process timer for many deadlines: the UDP
+ * endpoint (20,000 idle connections cost one timer, not 20,000) and the rooms' TickScheduler. It
+ * does no deletion; callers skip stale entries when they pop them (lazy deletion).
  */
 export class TimerHeap<T> {
   readonly #times: number[] = [];
@@ -18,6 +18,12 @@ export class TimerHeap<T> {
   /** Item of the earliest entry. */
   peekItem(): T | undefined {
     return this.#items[0];
+  }
+
+  /** Drops every entry (shutdown). */
+  clear(): void {
+    this.#times.length = 0;
+    this.#items.length = 0;
   }
 
   push(time: number, item: T): void {
