@@ -103,6 +103,17 @@ export class AckTracker {
     let cursor = largest - ACK_BITMAP_BITS;
     let p = cursor - 1;
     let count = 0;
+    if (w.complete) {
+      // Loss-free: one run from just below the bitmap down to the window bottom, or none.
+      if (maxRanges < 1 || p < bottom) {
+        return 0;
+      }
+      if (buf !== undefined) {
+        buf.writeUInt16LE(0, offset);
+        buf.writeUInt16LE(p - bottom + 1, offset + 2);
+      }
+      return 1;
+    }
     while (count < maxRanges && p >= bottom) {
       // Skip pns not received.
       for (;;) {

@@ -11,6 +11,8 @@ export class ReplayWindow {
   readonly size: number;
   #largest = -1;
   readonly #bits: Uint32Array;
+  /** Set bits in the window: equal to its span when no pn in it is missing (the common case). */
+  #received = 0;
 
   constructor(size: number = REPLAY_WINDOW) {
     this.size = size;
@@ -25,6 +27,14 @@ export class ReplayWindow {
   /** Largest pn marked so far, −1 before the first. */
   get largest(): number {
     return this.#largest;
+  }
+
+  /**
+   * True when every pn from the window bottom (or 0) to {@link largest} was received. Lets the
+   * ACK encoder skip its bit scans on a loss-free link, where it runs for every packet sent.
+   */
+  get complete(): boolean {
+    return this.#received === Math.min(this.#largest + 1, this.size);
   }
 
   /** True when a packet with this pn may be opened: newer than the window bottom and not seen. */
@@ -48,14 +58,20 @@ export class ReplayWindow {
       const advance = pn - this.#largest;
       if (this.#largest < 0 || advance >= this.size) {
         this.#bits.fill(0);
+        this.#received = 0;
       } else {
-        for (let p = this.#largest + 1; p < pn; p++) {
-          this.#clear(p);
+        // Slots largest+1 … pn held pns that now fall out of the window; pn's slot is set below.
+        for (let p = this.#largest + 1; p <= pn; p++) {
+          if (this.#get(p)) {
+            this.#clear(p);
+            this.#received--;
+          }
         }
       }
       this.#largest = pn;
     }
     this.#set(pn);
+    this.#received++;
     return true;
   }
 
@@ -80,6 +96,17 @@ export class ReplayWindow {
     let hi = 0;
     // i < largest keeps the pn ≥ 0; i < size − 1 keeps it inside the window (as `has` does).
     const n = Math.min(64, largest, size - 1);
+    if (n <= 0) {
+      out[0] = 0;
+      out[1] = 0;
+      return;
+    }
+    if (this.complete) {
+      // Nothing missing: the first n bits are set.
+      out[0] = n >= 32 ? 0xffff_ffff : (1 << n) - 1;
+      out[1] = n >= 64 ? 0xffff_ffff : n > 32 ? (1 << (n - 32)) - 1 : 0;
+      return;
+    }
     for (let i = 0; i < n; i++) {
       const idx = (largest - 1 - i) % size;
       if ((bits[idx >>> 5]! & (1 << (idx & 31))) !== 0) {
