@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createDecipheriv, randomBytes } from 'node:crypto';
-import { AeadBackendName, backendsAgree, nodeAeadBackend, selectAeadBackend, sodiumAeadBackend, loadSodiumNative } from './aead.backend.js';
+import { AeadBackendName, backendsAgree, nodeAeadBackend, selectAeadBackend, sodiumAeadBackend, loadSodiumNative, loadSodiumPublic } from './aead.backend.js';
 import { AeadPacketCipher, createPacketCipher } from './packet-cipher.js';
 import { DATA_HEADER_SIZE, Direction, encodeDataHeader, isDataPacket, readConnId, readPacketNumber } from './data-packet.codec.js';
 import { hmac16, macEquals, verifyHmac16 } from './hmac16.js';
@@ -10,7 +10,8 @@ const VECTOR_PACKET = '40efbeadde05000000d633153159cee93eb0b4bab8d3bd35e638';
 const PING = Buffer.from([0x02]);
 
 const sodium = loadSodiumNative();
-const backends = [nodeAeadBackend, ...(sodium ? [sodiumAeadBackend(sodium)] : [])];
+const sodiumPublic = loadSodiumPublic();
+const backends = [nodeAeadBackend, ...(sodium ? [sodiumAeadBackend(sodium)] : []), ...(sodiumPublic ? [sodiumAeadBackend(sodiumPublic)] : [])];
 
 describe('DATA packet AEAD (§3.2)', () => {
   it('loads sodium-native under Jest ESM and prefers it in auto mode', () => {
@@ -31,7 +32,29 @@ describe('DATA packet AEAD (§3.2)', () => {
     expect(selectAeadBackend('auto', () => broken).name).toBe(AeadBackendName.NODE);
   });
 
-  it.each(backends.map((b) => [b.name, b] as const))('%s matches the §11 DATA packet vector exactly', (_name, backend) => {
+  it('the sodium backend checks lengths itself (the binding is called without sodium-native\'s asserts)', () => {
+    expect(sodium).not.toBeNull();
+    const be = sodiumAeadBackend(sodium!);
+    const key = randomBytes(32);
+    const nonce = Buffer.alloc(12);
+    const plaintext = Buffer.alloc(40, 1);
+    const canary = Buffer.alloc(64, 0xee);
+    // An output 1 byte short must throw, not write past its end into the bytes after it.
+    const short = canary.subarray(0, 40 + 16 - 1);
+    expect(() => be.sealInto(short, 0, plaintext, Buffer.alloc(9), nonce, key)).toThrow(RangeError);
+    expect(canary.every((b) => b === 0xee)).toBe(true);
+    expect(() => be.sealInto(Buffer.alloc(100), 0, plaintext, Buffer.alloc(9), Buffer.alloc(8), key)).toThrow(RangeError);
+    expect(() => be.sealInto(Buffer.alloc(100), 0, plaintext, Buffer.alloc(9), nonce, key.subarray(0, 16))).toThrow(RangeError);
+    const sealed = Buffer.alloc(56);
+    be.sealInto(sealed, 0, plaintext, Buffer.alloc(9), nonce, key);
+    expect(be.open(sealed, Buffer.alloc(9), nonce, key)!.equals(plaintext)).toBe(true);
+    expect(be.open(sealed.subarray(0, 15), Buffer.alloc(9), nonce, key)).toBeNull();
+    expect(be.open(sealed, Buffer.alloc(9), Buffer.alloc(11), key)).toBeNull();
+    sealed[55] ^= 1;
+    expect(be.open(sealed, Buffer.alloc(9), nonce, key)).toBeNull();
+  });
+
+  it.each(backends.map((b, i) => [`${b.name}#${i}`, b] as const))('%s matches the §11 DATA packet vector exactly', (_name, backend) => {
     const cipher = new AeadPacketCipher(K_S2C, Direction.S2C, backend);
     const packet = cipher.sealPacket(0xdeadbeef, 5, PING);
     expect(packet.toString('hex')).toBe(VECTOR_PACKET);
@@ -43,14 +66,14 @@ describe('DATA packet AEAD (§3.2)', () => {
   });
 
   it('node:crypto and sodium-native give identical bytes for random sizes, keys, pns and both directions', () => {
-    expect(backends).toHaveLength(2);
+    expect(backends).toHaveLength(3); // node:crypto, the sodium binding, sodium-native's public API
     for (let i = 0; i < 200; i++) {
       const key = randomBytes(32);
       const dir = i % 2 === 0 ? Direction.C2S : Direction.S2C;
       const pn = i === 0 ? 0xffffffef : randomBytes(4).readUInt32LE(0);
       const plaintext = randomBytes(1 + (i * 37) % 1175);
-      const [a, b] = backends.map((be) => new AeadPacketCipher(key, dir, be).sealPacket(0x01020304, pn, plaintext));
-      expect(a!.equals(b!)).toBe(true);
+      const [a, ...others] = backends.map((be) => new AeadPacketCipher(key, dir, be).sealPacket(0x01020304, pn, plaintext));
+      for (const b of others) expect(a!.equals(b)).toBe(true);
       for (const be of backends) expect(new AeadPacketCipher(key, dir, be).openPacket(a!)!.equals(plaintext)).toBe(true);
     }
   });
