@@ -18,6 +18,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { KaosSocket, UdpSocketTransport } from '@kaosnet/client';
 import { AeadPacketCipher, encodeMessage, KaosTalkGateway, Lane } from '@kaosnet/transport';
+import { ipLiteralLookup } from '../libs/transport/src/udp/ip-literal-lookup.js';
 import { newPlayer } from '../test/support/kaos-test-client.js';
 import { startTestServer, type TestServer } from '../test/support/test-server.js';
 import { preemptionProbe } from './support/machine-probe.js';
@@ -64,9 +65,13 @@ const PACED_BLOCK_RTTS = 100;
 
 type Probe = { name: string; rtt: () => Promise<number>; close: () => void };
 
-/** Raw dgram echo: a bound server socket echoing to the sender, one client socket. */
-async function rawProbe(): Promise<Probe & { socketPair: { client: Socket; port: number } }> {
-  const server = createSocket('udp4');
+/**
+ * Raw dgram echo: a bound server socket echoing to the sender, one client socket. `sameLookup`
+ * gives the server socket the IP-literal lookup KaosNet's UDP endpoint uses (a second baseline, so
+ * the part of the ratio that comes from that socket option is visible).
+ */
+async function rawProbe(sameLookup = false): Promise<Probe & { socketPair: { client: Socket; port: number } }> {
+  const server = sameLookup ? createSocket({ type: 'udp4', lookup: ipLiteralLookup }) : createSocket('udp4');
   server.on('message', (m, r) => server.send(m, r.port, r.address));
   await new Promise<void>((r) => server.bind(0, '127.0.0.1', r));
   const port = server.address().port;
@@ -76,7 +81,7 @@ async function rawProbe(): Promise<Probe & { socketPair: { client: Socket; port:
   let onReply: (() => void) | undefined;
   client.on('message', () => onReply?.());
   return {
-    name: 'raw dgram echo',
+    name: sameLookup ? 'raw dgram echo, server with the IP-literal lookup' : 'raw dgram echo',
     socketPair: { client, port },
     rtt: () => {
       const t0 = performance.now();
@@ -255,12 +260,14 @@ async function main(): Promise<void> {
   const probeBefore = preemptionProbe();
   let pacedRows: { name: string; p50: number; p99: number }[] = [];
   let aeadLine: string | undefined;
+  let sameLookup = { name: '', p50: 0, p99: 0 };
   try {
-    const probes = [await rawProbe(), await kaosProbe(s, 'udp'), await kaosProbe(s, 'ws')];
+    const probes = [await rawProbe(), await kaosProbe(s, 'udp'), await kaosProbe(s, 'ws'), await rawProbe(true)];
     const { tight, paced } = await latencyRuns(probes);
     if (process.argv.includes('--aead-timing')) aeadLine = await aeadTiming(probes[1]!);
     for (const p of probes) p.close();
     pacedRows = probes.map((p, k) => ({ name: p.name, ...latencies(paced[k]!) }));
+    sameLookup = { name: probes[3]!.name, ...latencies(tight[3]!) };
     const raw = await rawThroughput();
     rows.push({ name: probes[0]!.name, ...latencies(tight[0]!), ...raw, note: '1 socket pair, window 64' });
     rows.push({ name: probes[1]!.name, ...latencies(tight[1]!), ...(await kaosThroughput(s, 'udp')) });
@@ -282,6 +289,9 @@ async function main(): Promise<void> {
     );
   }
   const udp = rows[1]!;
+  console.log(
+    `${sameLookup.name}: p50 ${sameLookup.p50.toFixed(1)} µs, p99 ${sameLookup.p99.toFixed(0)} µs (default raw p50 ${raw.p50.toFixed(1)} µs); RUDP p50 / this baseline: ${(udp.p50 / sameLookup.p50).toFixed(2)}×`,
+  );
   console.log(`\npaced ${PACE_MS} ms between round trips (${BLOCKS} × ${PACED_BLOCK_RTTS} per path, alternating):`);
   console.log('| path | RTT p50 µs | RTT p99 µs | p50 / paced raw |');
   console.log('|---|---:|---:|---:|');

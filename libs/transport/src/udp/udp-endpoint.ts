@@ -18,6 +18,7 @@ import type { SessionRegistry } from '../session/session-registry.js';
 import type { SessionStarter } from '../session/session-starter.js';
 import type { TransportOptions } from '../transport.options.js';
 import { duplexCipher } from './duplex-cipher.js';
+import { ipLiteralLookup } from './ip-literal-lookup.js';
 import { UdpConnection, type UdpConnectionHost } from './udp-connection.js';
 
 const MAX_EARLY_MESSAGES = 64;
@@ -88,7 +89,7 @@ export class UdpEndpoint implements UdpConnectionHost {
 
   async start(): Promise<void> {
     const { host, port } = this.options.udp;
-    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', lookup: ipLiteralLookup });
     this.#socket = socket;
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
