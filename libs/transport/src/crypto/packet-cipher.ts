@@ -41,6 +41,8 @@ export class AeadPacketCipher implements PacketCipher {
   readonly #aead: AeadBackend;
   readonly #key: Buffer;
   readonly #nonce = Buffer.alloc(AEAD_NONCE_SIZE);
+  /** The 9 header bytes as AAD, copied here: a view into each datagram is one object per packet. */
+  readonly #aad = Buffer.alloc(DATA_HEADER_SIZE);
 
   constructor(key: Uint8Array, direction: Direction, aead: AeadBackend) {
     if (key.length !== AEAD_KEY_SIZE) {
@@ -85,8 +87,12 @@ export class AeadPacketCipher implements PacketCipher {
       throw new RangeError(`DATA plaintext must be 1–${MAX_PLAINTEXT} bytes, got ${plaintext.length}`);
     }
     const out = Buffer.allocUnsafe(DATA_HEADER_SIZE + plaintext.length + DATA_TAG_SIZE);
-    writeDataHeader(out, 0, connId >>> 0, pn);
-    this.#aead.sealInto(out, DATA_HEADER_SIZE, plaintext, out.subarray(0, DATA_HEADER_SIZE), this.#setPn(pn), this.#key);
+    const aad = this.#aad;
+    writeDataHeader(aad, 0, connId >>> 0, pn);
+    for (let i = 0; i < DATA_HEADER_SIZE; i++) {
+      out[i] = aad[i]!;
+    }
+    this.#aead.sealInto(out, DATA_HEADER_SIZE, plaintext, aad, this.#setPn(pn), this.#key);
     return out;
   }
 
@@ -95,7 +101,11 @@ export class AeadPacketCipher implements PacketCipher {
       return null;
     }
     const nonce = this.#setPn(readPacketNumber(packet));
-    return this.#aead.open(packet.subarray(DATA_HEADER_SIZE), packet.subarray(0, DATA_HEADER_SIZE), nonce, this.#key);
+    const aad = this.#aad;
+    for (let i = 0; i < DATA_HEADER_SIZE; i++) {
+      aad[i] = packet[i]!;
+    }
+    return this.#aead.open(packet.subarray(DATA_HEADER_SIZE), aad, nonce, this.#key);
   }
 }
 

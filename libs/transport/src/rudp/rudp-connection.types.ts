@@ -18,6 +18,11 @@ export interface PacketCipher {
    * allocation, byte-identical to header ‖ `seal(header, plaintext, pn)`.
    */
   sealPacket?(connId: number, pn: number, plaintext: Buffer): Buffer;
+  /**
+   * Optional fast path: opens a whole datagram whose header the caller has checked (pn read from
+   * it); same result as `open(header, body, pn)` without the two views.
+   */
+  openPacket?(datagram: Buffer): Buffer | null;
 }
 
 export const RudpRole = { CLIENT: 'client', SERVER: 'server' } as const;

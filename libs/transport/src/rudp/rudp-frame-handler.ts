@@ -111,10 +111,10 @@ export class RudpFrameHandler implements MessageSink {
       this.#droppedReplay++;
       return null;
     }
-    const header = datagram.subarray(0, HEADER_SIZE);
     let plaintext: Buffer | null;
     try {
-      plaintext = this.#cipher.open(header, datagram.subarray(HEADER_SIZE), pn);
+      const cipher = this.#cipher;
+      plaintext = cipher.openPacket !== undefined ? cipher.openPacket(datagram) : cipher.open(datagram.subarray(0, HEADER_SIZE), datagram.subarray(HEADER_SIZE), pn);
     } catch {
       plaintext = null;
     }

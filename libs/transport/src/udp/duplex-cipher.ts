@@ -10,5 +10,8 @@ export function duplexCipher(send: PacketCipher, receive: PacketCipher): PacketC
     // One allocation per datagram instead of header + body + concat (hot path).
     cipher.sealPacket = (connId, pn, plaintext) => send.sealPacket!(connId, pn, plaintext);
   }
+  if (receive.openPacket !== undefined) {
+    cipher.openPacket = (datagram) => receive.openPacket!(datagram);
+  }
   return cipher;
 }
