@@ -11,6 +11,7 @@ import {
   duplexCipher,
   encodeControlRequest,
   type EstablishedConnection,
+  type RudpChannelState,
   type WelcomeInfo,
 } from '@kaosnet/transport';
 import { inspectPacket, type InspectedPacket } from '../../libs/transport/src/testing/packet-inspector.js';
@@ -84,7 +85,8 @@ export class RawUdpPeer {
    * without it the peer stays silent after the first WELCOME packet and keeps collecting the
    * server's DATA datagrams until {@link connect} is called.
    */
-  async handshake(info: ConnectInfo, opts: { connect?: boolean; resume?: number; timeoutMs?: number } = {}): Promise<EstablishedConnection> {
+  async handshake(info: ConnectInfo, opts: { connect?: boolean; resume?: number; timeoutMs?: number; adopt?: RudpChannelState } = {}): Promise<EstablishedConnection> {
+    this.#adopt = opts.adopt;
     const hs = new HandshakeClient({
       token: Buffer.from(info.connectToken, 'base64url'),
       keyC2s: Buffer.from(info.clientToServerKey, 'base64url'),
@@ -127,7 +129,11 @@ export class RawUdpPeer {
           this.messages.push({ channel, op: m.op, payload: m.payload });
         },
         onClose: (reason, initiator) => this.closes.push({ reason, initiator }),
-        onWelcome: (info) => (this.welcome = info),
+        onWelcome: (info) => {
+          this.welcome = info;
+          // A resumed session continues the reliable channels of the connection it came from (§4.6).
+          if (info.resumed && this.#adopt) conn.adopt(this.#adopt);
+        },
       },
     });
     this.conn = conn;
@@ -136,6 +142,7 @@ export class RawUdpPeer {
   }
 
   #onHandshakeDone?: (e: EstablishedConnection) => void;
+  #adopt?: RudpChannelState;
 
   #onDatagram(msg: Buffer): void {
     if (this.#closed) return;

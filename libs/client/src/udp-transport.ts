@@ -178,6 +178,7 @@ export class UdpSocketTransport implements SocketTransport {
     });
     const established = await new Promise<{ conn: EstablishedConnection; first: Buffer }>((resolve, reject) => {
       const tick = () => {
+        if (this.#closed) return done(new KaosConnectError('transport closed during the handshake'));
         const out = hs.poll(now());
         if (out) this.#rawSend(out);
         if (hs.failure) return done(handshakeError(hs.failure));
@@ -226,6 +227,12 @@ export class UdpSocketTransport implements SocketTransport {
       },
     });
     this.#conn = conn;
+    // The new connection owns the channel state from here on (adopted at WELCOME when resumed), so
+    // sends go to it and flushes poll it. Left set until #resume ran, the grace made the flush
+    // queued below a no-op: no ACK of WELCOME, no re-sent or queued messages and no timer (not even
+    // the idle one) until the server happened to send again — and a server with nothing to send
+    // freed the resumed connection, still PENDING, and ended the session (KT-57's silent observer).
+    this.#grace = undefined;
     conn.onDatagram(t, established.first);
     this.#schedule();
   }
@@ -239,12 +246,12 @@ export class UdpSocketTransport implements SocketTransport {
       if (info.expiresAt <= Date.now() + 1000 && this.options.refreshConnectInfo) info = this.#info = await this.options.refreshConnectInfo();
       if (this.#graceMs && now() - this.#lostAt > this.#graceMs) throw new Error('grace period over');
       await this.#handshake(info, { prevConnId, state });
-      this.#grace = undefined;
       const resumed = this.welcome?.resumed === true;
       this.onResume?.(resumed);
       if (!resumed) this.#finish({ code: -1, reason: 'session lost: server did not resume' });
     } catch {
       this.#grace = undefined;
+      if (this.#closed) return; // closed by the application meanwhile: nothing to report
       this.onResume?.(false);
       this.#finish({ code: -1, reason: 'connection lost' });
     }
@@ -303,7 +310,8 @@ export class UdpSocketTransport implements SocketTransport {
   };
 
   #rawSend(bytes: Buffer): void {
-    if (this.#blackout) return;
+    // After #finish the socket is closing: dgram would throw from a timer callback.
+    if (this.#blackout || this.#closed) return;
     this.#socket.send(bytes);
   }
 

@@ -54,6 +54,15 @@ describe('HandshakeServer (§4.5)', () => {
     expect(sut.counters).toMatchObject({ challenges: 1, accepted: 1 });
   });
 
+  it('seeds the RTT with at least 1 ms when the handshake took under a millisecond (0 would read as no sample, 333 ms)', () => {
+    const sut = makeServer(new FakeHost());
+    const c = client();
+    const response = responseFor(sut, c, T0);
+    // The RESPONSE arrives in the same wall-clock millisecond as the cookie was made.
+    const accepted = expectKind(sut.onDatagram(T0, response, CLIENT), 'accept').connection;
+    expect(accepted.rttSeedMs).toBe(1);
+  });
+
   it('KT-25 HELLO or RESPONSE of any size other than 1,200 B → silence', () => {
     const sut = makeServer(new FakeHost());
     const hello = client().start(T0);

@@ -357,7 +357,9 @@ export class HandshakeServer {
         keyS2c: keys.s2c,
         clientNonce: clientNonceCopy,
         serverNonce,
-        rttSeedMs: now - readU64(packet, ResponseLayout.COOKIE_TIME),
+        // Whole wall-clock ms: on loopback often 0, which the estimator reads as "no sample"
+        // (333 ms, a WELCOME resend only after ~1 s). The cookie check keeps it ≥ 0; 0 means < 1 ms.
+        rttSeedMs: Math.max(1, now - readU64(packet, ResponseLayout.COOKIE_TIME)),
         resumeRequested: resume,
         prevConnId,
         tokenTag: token.tag,

@@ -1,6 +1,8 @@
 import { describe, it, expect } from '@jest/globals';
 import { CloseReason } from '../codec/protocol-error.js';
-import { RudpState } from './rudp-connection.types.js';
+import { RudpRole, RudpState } from './rudp-connection.types.js';
+import { RudpConnection } from './rudp-connection.js';
+import { createTestCipherPair } from '../testing/test-packet-cipher.js';
 import { SendStatus } from './rudp-channel-state.js';
 import { FrameType } from './rudp.constants.js';
 import { inspectPacket, type InspectedPacket } from '../testing/packet-inspector.js';
@@ -37,6 +39,26 @@ describe('RudpConnection conformance: lifecycle (§3.9, §3.10, §4.6, §7.2)', 
     expect(pair.serverEvents.lost).toBe(1);
     expect(Math.max(...server.map(({ t }) => t))).toBeLessThan(lastHeard + 10_000 + 20);
     expect(server.some(({ p }) => p.frames.some((f) => f.type === FrameType.CLOSE))).toBe(false);
+  });
+
+  it('a PENDING server connection waits handshakeTimeoutMs for the first DATA, even with a shorter idle timeout (§4.5 step 8)', () => {
+    const lost: RudpState[] = [];
+    const sut = new RudpConnection({
+      role: RudpRole.SERVER,
+      connId: 7,
+      cipher: createTestCipherPair(1).server,
+      now: 0,
+      rttSeedMs: 1,
+      limits: { idleTimeoutMs: 300, handshakeTimeoutMs: 5_000 },
+      listener: { onLost: (previous) => lost.push(previous) },
+    });
+    for (let t = 0; t < 4_900; t += 100) sut.poll(t);
+    // A resumed client whose first packets were lost still has WELCOME resends coming.
+    expect(sut.state).toBe(RudpState.PENDING);
+    expect(sut.nextTimeout()).toBeLessThanOrEqual(5_000);
+    sut.poll(5_000);
+    expect(sut.state).toBe(RudpState.LOST);
+    expect(lost).toEqual([RudpState.PENDING]);
   });
 
   it('KT-55 after CLOSE from the client the server sends nothing more and the session ends without grace', () => {

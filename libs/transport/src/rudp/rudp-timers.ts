@@ -64,10 +64,13 @@ export class RudpTimers {
     this.#lastReceiveTime = now;
   }
 
-  /** The handshake timeout caps the idle timeout until the connection is up. */
+  /**
+   * A PENDING connection waits `handshakeTimeoutMs` for its first authenticated DATA (§4.5 step 8,
+   * §6), whatever the idle timeout: a resumed client may need a WELCOME resend or two first.
+   */
   #idleLimit(state: RudpState): number {
     const l = this.#limits;
-    return state === RudpState.PENDING ? Math.min(l.handshakeTimeoutMs, l.idleTimeoutMs) : l.idleTimeoutMs;
+    return state === RudpState.PENDING ? l.handshakeTimeoutMs : l.idleTimeoutMs;
   }
 
   /**

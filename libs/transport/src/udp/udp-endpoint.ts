@@ -278,7 +278,10 @@ export class UdpEndpoint implements UdpConnectionHost {
 
   onConnLost(conn: UdpConnection, previous: RudpState): void {
     const session = conn.session;
-    if (previous !== RudpState.CONNECTED || !session || !session.active) {
+    // A PENDING connection holds a session only when it resumed one (its client already has
+    // WELCOME resumed = 1): losing it is a lost path like any other, so it gets GRACE too.
+    const graceable = previous === RudpState.CONNECTED || (previous === RudpState.PENDING && session !== undefined);
+    if (!graceable || !session || !session.active) {
       if (session) this.registry.end(session, SessionEndReason.DISCONNECTED);
       return this.#free(conn);
     }
