@@ -47,6 +47,8 @@ export class UdpEndpoint implements UdpConnectionHost {
   readonly #perIp = new Map<string, number>();
   readonly #dirty = new Set<UdpConnection>();
   #flushScheduled = false;
+  /** True while a DATA datagram is processed: it is flushed at its end (see #onDatagram). */
+  #inDatagram = false;
   readonly #timers = new TimerHeap<UdpConnection>();
   #timer?: NodeJS.Timeout;
   #timerAt = Infinity;
@@ -159,8 +161,16 @@ export class UdpEndpoint implements UdpConnectionHost {
       if (msg.length < 26) return void this.counters.droppedMalformed++;
       const conn = this.#conns.get(msg.readUInt32LE(1));
       if (!conn || conn.inGrace) return void this.counters.droppedUnknownConn++;
-      conn.rudp.onDatagram(this.now(), msg, { address: rinfo.address, port: rinfo.port });
-      this.markDirty(conn);
+      // Replies the handlers queue while this datagram is processed leave at its end, in one
+      // flush, without a microtask hop; sends made later (after an await) take the usual path.
+      this.#inDatagram = true;
+      try {
+        conn.rudp.onDatagram(this.now(), msg, rinfo);
+      } finally {
+        this.#inDatagram = false;
+      }
+      this.#dirty.add(conn);
+      this.#flush();
       return;
     }
     if (type === PacketType.HELLO || type === PacketType.RESPONSE) return this.#onHandshake(msg, rinfo);
@@ -234,7 +244,7 @@ export class UdpEndpoint implements UdpConnectionHost {
 
   markDirty(conn: UdpConnection): void {
     this.#dirty.add(conn);
-    if (!this.#flushScheduled) {
+    if (!this.#flushScheduled && !this.#inDatagram) {
       this.#flushScheduled = true;
       // A microtask, not setImmediate: everything sent in this turn of the event loop (a whole
       // fan-out, a tick's broadcasts) still shares packets, and the reply leaves before the loop
