@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createSocket } from 'node:dgram';
-import { ipLiteralLookup } from './ip-literal-lookup.js';
+import { cachedLiteralCount, ipLiteralLookup } from './ip-literal-lookup.js';
 
 describe('ipLiteralLookup', () => {
   it('answers IPv4 and IPv6 literals synchronously, in the form dgram passes (family number)', () => {
@@ -36,5 +36,19 @@ describe('ipLiteralLookup', () => {
     await expect(got).resolves.toBe('kaos');
     tx.close();
     rx.close();
+  });
+
+  it('keeps its literal cache bounded when replies go to many addresses (a spoofed-HELLO flood answers each one)', () => {
+    const answers: string[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const ip = `127.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      ipLiteralLookup(ip, 4, (_e, address) => answers.push(address));
+    }
+    expect(answers).toHaveLength(10_000);
+    expect(answers[9_999]).toBe('127.0.39.15');
+    expect(cachedLiteralCount()).toBeLessThanOrEqual(4_096);
+    // Not-literals are never cached.
+    ipLiteralLookup('localhost', 4, () => undefined);
+    expect(cachedLiteralCount()).toBeLessThanOrEqual(4_096);
   });
 });

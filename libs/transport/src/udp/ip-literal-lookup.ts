@@ -1,6 +1,10 @@
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 
+/** Literals seen recently: `isIP` runs two regular expressions, and a server sends to the same peers. */
+const literals = new Map<string, number>();
+const MAX_CACHED = 4_096;
+
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
 
 /**
@@ -12,11 +16,23 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, famil
  */
 export function ipLiteralLookup(hostname: string, options: LookupOneOptions | number | LookupCallback, callback?: LookupCallback): void {
   const cb = (typeof options === 'function' ? options : callback)!;
-  const family = isIP(hostname);
+  let family = literals.get(hostname);
+  if (family === undefined) {
+    family = isIP(hostname);
+    if (family !== 0) {
+      if (literals.size >= MAX_CACHED) literals.clear();
+      literals.set(hostname, family);
+    }
+  }
   if (family !== 0) {
     cb(null, hostname, family);
     return;
   }
   const opts: LookupOneOptions = typeof options === 'number' ? { family: options } : typeof options === 'object' ? options : {};
   dnsLookup(hostname, opts, cb);
+}
+
+/** @internal Test seam: how many literals the cache holds (bounded by MAX_CACHED). */
+export function cachedLiteralCount(): number {
+  return literals.size;
 }

@@ -299,6 +299,7 @@ export class UdpEndpoint implements UdpConnectionHost {
     conn.graceState = conn.rudp.exportChannelState();
     conn.graceUntil = this.now() + this.options.resumeGraceMs;
     session.state = SessionState.SUSPENDED;
+    conn.timerAt = Infinity; // the grace deadline replaces whatever the connection had armed
     this.#arm(conn, conn.graceUntil);
   }
 
@@ -363,8 +364,14 @@ export class UdpEndpoint implements UdpConnectionHost {
     if (next !== undefined && next !== Infinity) this.#arm(conn, next);
   }
 
+  /**
+   * Makes sure the connection is serviced by `at`. An entry already armed at or before `at` is
+   * kept: when it fires, `#service` arms whatever is due then. Every packet sent moves the PTO
+   * deadline a little later, so re-arming each time cost a heap push per packet and a pop per
+   * stale entry later; this costs one early service per deadline instead.
+   */
   #arm(conn: UdpConnection, at: number): void {
-    if (conn.timerAt === at) return;
+    if (conn.timerAt <= at) return;
     conn.timerAt = at;
     this.#timers.push(at, conn);
     if (at < this.#timerAt) this.#schedule(at);
@@ -391,9 +398,9 @@ export class UdpEndpoint implements UdpConnectionHost {
   };
 
   /**
-   * Earliest deadline that is still armed. Every packet sent moves its connection's PTO deadline a
-   * little later and leaves the old heap entry behind; arming the process timer for those stale
-   * entries woke the event loop once per packet for nothing, so they are dropped here.
+   * Earliest deadline that is still armed. An entry goes stale when its connection was re-armed
+   * earlier or freed; arming the process timer for it would wake the event loop for nothing, so
+   * stale entries are dropped here.
    */
   #nextLiveTime(): number | undefined {
     const heap = this.#timers;
