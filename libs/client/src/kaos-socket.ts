@@ -190,7 +190,7 @@ export class KaosSocket extends EventEmitter<KaosSocketEvents> {
       case Op.RoomData: {
         if (decodeRoomDataS2C(payload, this.#roomData) !== RoomDataStatus.OK) return;
         const d = this.#roomData;
-        this.emit('roomData', { ref: d.ref, gameOp: d.gameOp, flags: d.flags, sender: d.sender, data: Buffer.from(d.data) });
+        this.emit('roomData', { ref: d.ref, gameOp: d.gameOp, flags: d.flags, sender: d.sender, data: this.transport.ownsPayloads ? d.data : Buffer.from(d.data) });
         return;
       }
       case Op.Heartbeat: {
@@ -210,7 +210,7 @@ export class KaosSocket extends EventEmitter<KaosSocketEvents> {
         break;
     }
     if (op >= 0x80 && op <= 0xfe) {
-      this.emit('appMessage', op, Buffer.from(payload));
+      this.emit('appMessage', op, this.transport.ownsPayloads ? payload : Buffer.from(payload));
       return;
     }
     let body: Record<string, unknown>;

@@ -13,6 +13,13 @@ export interface TransportClose {
  */
 export interface SocketTransport {
   readonly kind: 'ws' | 'udp';
+  /**
+   * True when every payload handed to `onMessage` sits in memory of its own that nothing reuses
+   * and that is small (RUDP: a view into one decrypted packet, ≤ 1,200 B), so the socket may pass
+   * it on without a copy. WebSocket payloads can be views into a read chunk of up to 64 KiB, which
+   * a kept payload would pin: those are copied.
+   */
+  readonly ownsPayloads?: boolean;
   send(message: Buffer, lane: Lane): void;
   /** Abrupt close (RUDP: CLOSE ×3; WS: close frame). */
   close(): void;

@@ -45,6 +45,7 @@ export interface UdpTransportOptions {
  */
 export class UdpSocketTransport implements SocketTransport {
   readonly kind = 'udp' as const;
+  readonly ownsPayloads = true;
   onMessage?: (op: number, payload: Buffer, channel: number) => void;
   onClose?: (info: TransportClose) => void;
   /** Fired when a resume attempt ends: resumed = the session continues; false = it is gone. */
