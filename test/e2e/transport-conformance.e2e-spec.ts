@@ -338,6 +338,36 @@ describe('KaosTalk over RUDP: closing a long-lived session', () => {
   });
 });
 
+describe('KaosTalk over RUDP: keep-alive against the idle timeout', () => {
+  it('WELCOME announces a keep-alive of at most a third of the idle timeout, unless keepaliveMs is configured', async () => {
+    const short = await startTestServer({ config: { transport: { idleTimeoutMs: 900 } } });
+    try {
+      const { peer } = await peerFor(short);
+      await peer.waitFor(() => peer.welcome);
+      expect(peer.welcome).toMatchObject({ idleTimeoutMs: 900, keepaliveMs: 300 });
+      // A quiet client keeps its connection: its PINGs (every 300 ms) beat the 900-ms idle timeout.
+      await start(peer);
+      const connId = peer.conn!.connId!;
+      await sleep(2_000);
+      const gateway = short.server.app.get(KaosTalkGateway);
+      expect(gateway.udp!.connection(connId)?.inGrace).toBe(false);
+      expect(peer.connected).toBe(true);
+      await peer.close();
+    } finally {
+      await short.close();
+    }
+    const explicit = await startTestServer({ config: { transport: { idleTimeoutMs: 900, rudp: { keepaliveMs: 2_000 } } } });
+    try {
+      const { peer } = await peerFor(explicit);
+      await peer.waitFor(() => peer.welcome);
+      expect(peer.welcome).toMatchObject({ idleTimeoutMs: 900, keepaliveMs: 2_000 });
+      await peer.close();
+    } finally {
+      await explicit.close();
+    }
+  });
+});
+
 describe('KaosTalk conformance: a resume whose new connection is lost before its first DATA', () => {
   it('the session goes back to GRACE (not ended), and a second resume continues it', async () => {
     const s = await startTestServer({

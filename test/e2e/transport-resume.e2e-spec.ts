@@ -52,7 +52,16 @@ describe('RUDP session resume under repeated drops (SDK client, real server, UDP
 
   beforeAll(async () => {
     s = await startTestServer({
-      config: { transport: { idleTimeoutMs: IDLE_MS, resumeGraceMs: 10_000, messageRate: { perSec: 10_000, burst: 10_000, bytesPerSec: 10_000_000 } } },
+      // keepaliveMs set explicitly above the idle timeout (by default the server announces at most
+      // idle / 3): a quiet client then times out and resumes on its own, again and again.
+      config: {
+        transport: {
+          idleTimeoutMs: IDLE_MS,
+          resumeGraceMs: 10_000,
+          messageRate: { perSec: 10_000, burst: 10_000, bytesPerSec: 10_000_000 },
+          rudp: { keepaliveMs: 2_000 },
+        },
+      },
     });
     gateway = s.server.app.get(KaosTalkGateway);
     gateway.dispatcher.setRawHandler(UP, (session, payload) => {

@@ -12,7 +12,7 @@ import { HandshakeServer, type AcceptedConnection } from '../handshake/handshake
 import type { Endpoint } from '../handshake/wire-values.codec.js';
 import { RudpConnection } from '../rudp/rudp-connection.js';
 import { CloseInitiator, RudpRole, RudpState } from '../rudp/rudp-connection.types.js';
-import type { RudpLimits } from '../rudp/rudp.options.js';
+import { DEFAULT_RUDP_LIMITS, type RudpLimits } from '../rudp/rudp.options.js';
 import { SessionEndReason, SessionState } from '../session/kaos-session.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { SessionStarter } from '../session/session-starter.js';
@@ -47,6 +47,7 @@ export class UdpEndpoint implements UdpConnectionHost {
   readonly #perIp = new Map<string, number>();
   readonly #dirty = new Set<UdpConnection>();
   #flushScheduled = false;
+  readonly #explicitKeepalive: boolean;
   /** True while a DATA datagram is processed: it is flushed at its end (see #onDatagram). */
   #inDatagram = false;
   readonly #timers = new TimerHeap<UdpConnection>();
@@ -66,6 +67,7 @@ export class UdpEndpoint implements UdpConnectionHost {
     limits: Partial<RudpLimits> = {},
   ) {
     this.#limits = { graceMs: options.resumeGraceMs, idleTimeoutMs: options.idleTimeoutMs, ...limits };
+    this.#explicitKeepalive = limits.keepaliveMs !== undefined;
   }
 
   get address(): Endpoint | undefined {
@@ -79,6 +81,18 @@ export class UdpEndpoint implements UdpConnectionHost {
 
   get handshake(): HandshakeServer | undefined {
     return this.#handshake;
+  }
+
+  /**
+   * Limits of one connection: the token's idle timeout, and unless `keepaliveMs` was configured
+   * explicitly, a keep-alive of at most a third of it. The spec's 2-s default against an idle
+   * timeout of 2 s or less would let every quiet client time out between two PINGs and cycle
+   * through GRACE and resume (§3.9 has the client PING after `keepalive_ms` of silence).
+   */
+  #connectionLimits(tokenIdleMs: number | undefined): Partial<RudpLimits> {
+    const idle = tokenIdleMs || this.#limits.idleTimeoutMs || DEFAULT_RUDP_LIMITS.idleTimeoutMs;
+    const keepaliveMs = this.#explicitKeepalive ? this.#limits.keepaliveMs : Math.min(DEFAULT_RUDP_LIMITS.keepaliveMs, Math.max(1, Math.floor(idle / 3)));
+    return { ...this.#limits, idleTimeoutMs: idle, keepaliveMs };
   }
 
   connection(connId: number): UdpConnection | undefined {
@@ -220,7 +234,7 @@ export class UdpEndpoint implements UdpConnectionHost {
       remoteAddress: { address: a.address.ip, port: a.address.port },
       resumed: resumable,
       channelState,
-      limits: { ...this.#limits, ...(a.idleTimeoutMs ? { idleTimeoutMs: a.idleTimeoutMs } : {}) },
+      limits: this.#connectionLimits(a.idleTimeoutMs),
       listener: conn,
       wallClock: () => this.clock.now(),
     });
