@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { once } from 'node:events';
 import { Injectable, Module } from '@nestjs/common';
 import { KaosApiError, KaosConnectError, UdpSocketTransport, type KaosSocket } from '@kaosnet/client';
-import { encodeMessage, KaosTalkGateway, Lane } from '@kaosnet/transport';
+import { encodeMessage, KaosTalkGateway, Lane, Op } from '@kaosnet/transport';
+import { FrameType } from '../../libs/transport/src/rudp/rudp.constants.js';
+import { RawUdpPeer } from '../support/raw-udp-peer.js';
 import { KaosRpc, type RpcContext } from '@kaosnet/scripting';
 import { newPlayer } from '../support/kaos-test-client.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -33,6 +35,33 @@ describe('KaosTalk over RUDP (UDP on loopback)', () => {
     const socket = await client.connect(auth, { transport: 'udp' });
     return { socket, userId: auth.userId };
   }
+
+  it('answers a message with one datagram: the reply and the ACK of the request together, nothing else', async () => {
+    // What the echo bench's round trip relies on: one datagram each way (the reply flushed at the
+    // end of the request's callback, its ACK piggybacked), no separate ACK-only packet.
+    const OP = 0xa6;
+    s.server.app.get(KaosTalkGateway).dispatcher.setRawHandler(OP, (session, payload) => session.send(encodeMessage(OP, payload), Lane.RO));
+    const { client, auth } = await newPlayer(s);
+    const info = await client.requestConnect(auth);
+    const peer = await RawUdpPeer.open(RawUdpPeer.serverOf(info));
+    try {
+      await peer.handshake(info);
+      const cid = peer.request(Op.SessionStart, { v: 1 });
+      await peer.waitFor(() => peer.reply(Op.SessionAck, cid));
+      await new Promise((r) => setTimeout(r, 100)); // handshake stragglers
+      for (let round = 0; round < 5; round++) {
+        const before = peer.received.length;
+        peer.sendMessage(1, encodeMessage(OP, Buffer.from(`ping ${round}`)));
+        await peer.waitFor(() => peer.messages.find((m) => m.op === OP && m.payload.toString() === `ping ${round}`));
+        await new Promise((r) => setTimeout(r, 30));
+        const datagrams = peer.received.slice(before).map((d) => peer.inspect(d.bytes)!);
+        expect(datagrams).toHaveLength(1);
+        expect(datagrams[0]!.frames.map((f) => f.type)).toEqual([FrameType.ACK, FrameType.MSG | 1]); // MSG on channel 1 (RO)
+      }
+    } finally {
+      await peer.close();
+    }
+  });
 
   it('handshakes, starts a session and answers a control request by cid', async () => {
     const { socket, userId } = await connected();
