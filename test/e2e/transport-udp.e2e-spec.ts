@@ -36,7 +36,7 @@ describe('KaosTalk over RUDP (UDP on loopback)', () => {
     return { socket, userId: auth.userId };
   }
 
-  it('answers a message with one datagram: the reply and the ACK of the request together, nothing else', async () => {
+  it('answers a message with one datagram: the reply and the ACK of the request together, no ACK-only packet', async () => {
     // What the echo bench's round trip relies on: one datagram each way (the reply flushed at the
     // end of the request's callback, its ACK piggybacked), no separate ACK-only packet.
     const OP = 0xa6;
@@ -55,8 +55,11 @@ describe('KaosTalk over RUDP (UDP on loopback)', () => {
         await peer.waitFor(() => peer.messages.find((m) => m.op === OP && m.payload.toString() === `ping ${round}`));
         await new Promise((r) => setTimeout(r, 30));
         const datagrams = peer.received.slice(before).map((d) => peer.inspect(d.bytes)!);
-        expect(datagrams).toHaveLength(1);
-        expect(datagrams[0]!.frames.map((f) => f.type)).toEqual([FrameType.ACK, FrameType.MSG | 1]); // MSG on channel 1 (RO)
+        // MSG on channel 1 (RO), with the ACK in front of it.
+        expect(datagrams[0]!.frames.map((f) => f.type)).toEqual([FrameType.ACK, FrameType.MSG | 1]);
+        // Never an ACK-only packet. (On a loaded machine the peer's delayed ACK can come after the
+        // server's PTO, which then re-sends the reply as a probe: a copy of the same datagram.)
+        for (const d of datagrams) expect(d.frames.map((f) => f.type)).toEqual([FrameType.ACK, FrameType.MSG | 1]);
       }
     } finally {
       await peer.close();

@@ -1,6 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { TimerHeap, type Clock } from '@kaosnet/common';
+import type { Clock } from '@kaosnet/common';
 import { CloseReason } from '../codec/protocol-error.js';
 import { Op } from '../codec/op-code.table.js';
 import { parseControlRequest } from '../codec/control-payload.codec.js';
@@ -17,6 +17,7 @@ import { SessionEndReason, SessionState } from '../session/kaos-session.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { SessionStarter } from '../session/session-starter.js';
 import type { TransportOptions } from '../transport.options.js';
+import { ConnectionScheduler } from './connection-scheduler.js';
 import { duplexCipher } from './duplex-cipher.js';
 import { ipLiteralLookup } from './ip-literal-lookup.js';
 import { UdpConnection, type UdpConnectionHost } from './udp-connection.js';
@@ -36,23 +37,21 @@ export interface UdpEndpointCounters {
 
 /**
  * KaosTalk over RUDP on one UDP port (§3, §4): the stateless handshake, the connection table
- * keyed by conn_id, one timer heap for every connection's deadlines, and one flush (a microtask)
- * per callback, so messages queued by the same datagram, timer or tick share packets (§3.5
- * coalescing, KT-52).
+ * keyed by conn_id, and what servicing a connection means (poll, send, GRACE, linger, the
+ * SessionStart deadline). When that runs — one flush per callback, so messages queued by the same
+ * datagram, timer or tick share packets (§3.5 coalescing, KT-52), and one timer heap for every
+ * connection's deadlines — is the {@link ConnectionScheduler}'s business.
  */
 export class UdpEndpoint implements UdpConnectionHost {
   #socket?: Socket;
   #handshake?: HandshakeServer;
   readonly #conns = new Map<number, UdpConnection>();
   readonly #perIp = new Map<string, number>();
-  readonly #dirty = new Set<UdpConnection>();
-  #flushScheduled = false;
   readonly #explicitKeepalive: boolean;
-  /** True while a DATA datagram is processed: it is flushed at its end (see #onDatagram). */
-  #inDatagram = false;
-  readonly #timers = new TimerHeap<UdpConnection>();
-  #timer?: NodeJS.Timeout;
-  #timerAt = Infinity;
+  readonly #scheduler = new ConnectionScheduler<UdpConnection>(
+    (conn, now) => this.#service(conn, now),
+    () => this.now(),
+  );
   #sweep?: NodeJS.Timeout;
   readonly counters: UdpEndpointCounters = { datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0, droppedUnknownConn: 0, droppedMalformed: 0, resumed: 0, graceExpired: 0 };
   readonly #limits: Partial<RudpLimits>;
@@ -155,10 +154,10 @@ export class UdpEndpoint implements UdpConnectionHost {
     // Sessions were drained by the gateway; push their CLOSE frames out, then close the socket.
     for (const conn of this.#conns.values()) {
       if (conn.lingerClose) conn.rudp.close(conn.lingerClose.reason);
-      this.#dirty.add(conn);
+      this.#scheduler.markDirty(conn);
     }
-    this.#flush();
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#scheduler.flush();
+    this.#scheduler.stop();
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
@@ -176,15 +175,13 @@ export class UdpEndpoint implements UdpConnectionHost {
       const conn = this.#conns.get(msg.readUInt32LE(1));
       if (!conn || conn.inGrace) return void this.counters.droppedUnknownConn++;
       // Replies the handlers queue while this datagram is processed leave at its end, in one
-      // flush, without a microtask hop; sends made later (after an await) take the usual path.
-      this.#inDatagram = true;
+      // flush; sends made later (after an await) take the microtask path.
+      this.#scheduler.beginDatagram();
       try {
         conn.rudp.onDatagram(this.now(), msg, rinfo);
       } finally {
-        this.#inDatagram = false;
+        this.#scheduler.endDatagram(conn);
       }
-      this.#dirty.add(conn);
-      this.#flush();
       return;
     }
     if (type === PacketType.HELLO || type === PacketType.RESPONSE) return this.#onHandshake(msg, rinfo);
@@ -257,14 +254,7 @@ export class UdpEndpoint implements UdpConnectionHost {
   // --- UdpConnectionHost ---------------------------------------------------------------------
 
   markDirty(conn: UdpConnection): void {
-    this.#dirty.add(conn);
-    if (!this.#flushScheduled && !this.#inDatagram) {
-      this.#flushScheduled = true;
-      // A microtask, not setImmediate: everything sent in this turn of the event loop (a whole
-      // fan-out, a tick's broadcasts) still shares packets, and the reply leaves before the loop
-      // goes back to epoll (~4–5 µs less per round trip, bench/transport-echo).
-      queueMicrotask(this.#flush);
-    }
+    this.#scheduler.markDirty(conn);
   }
 
   onConnMessage(conn: UdpConnection, channel: number, message: Buffer): void {
@@ -313,8 +303,7 @@ export class UdpEndpoint implements UdpConnectionHost {
     conn.graceState = conn.rudp.exportChannelState();
     conn.graceUntil = this.now() + this.options.resumeGraceMs;
     session.state = SessionState.SUSPENDED;
-    conn.timerAt = Infinity; // the grace deadline replaces whatever the connection had armed
-    this.#arm(conn, conn.graceUntil);
+    this.#scheduler.rearm(conn, conn.graceUntil); // replaces whatever the connection had armed
   }
 
   onConnOverflow(conn: UdpConnection): void {
@@ -325,15 +314,7 @@ export class UdpEndpoint implements UdpConnectionHost {
     this.#free(conn);
   }
 
-  // --- flushing and timers -------------------------------------------------------------------
-
-  readonly #flush = (): void => {
-    this.#flushScheduled = false;
-    if (this.#dirty.size === 0) return;
-    const now = this.now();
-    for (const conn of this.#dirty) this.#service(conn, now);
-    this.#dirty.clear();
-  };
+  // --- servicing a connection ----------------------------------------------------------------
 
   #service(conn: UdpConnection, now: number): void {
     if (conn.freed) return;
@@ -348,7 +329,7 @@ export class UdpEndpoint implements UdpConnectionHost {
       } else {
         // Serviced early (another deadline of the old connection fired): keep the grace deadline
         // armed, or the session would stay suspended for good.
-        this.#arm(conn, conn.graceUntil);
+        this.#scheduler.arm(conn, conn.graceUntil);
       }
       return;
     }
@@ -375,55 +356,7 @@ export class UdpEndpoint implements UdpConnectionHost {
       next = Math.min(next ?? Infinity, conn.startDeadline);
     }
     if (conn.lingerClose) next = Math.min(next ?? Infinity, conn.lingerClose.until);
-    if (next !== undefined && next !== Infinity) this.#arm(conn, next);
-  }
-
-  /**
-   * Makes sure the connection is serviced by `at`. An entry already armed at or before `at` is
-   * kept: when it fires, `#service` arms whatever is due then. Every packet sent moves the PTO
-   * deadline a little later, so re-arming each time cost a heap push per packet and a pop per
-   * stale entry later; this costs one early service per deadline instead.
-   */
-  #arm(conn: UdpConnection, at: number): void {
-    if (conn.timerAt <= at) return;
-    conn.timerAt = at;
-    this.#timers.push(at, conn);
-    if (at < this.#timerAt) this.#schedule(at);
-  }
-
-  #schedule(at: number): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timerAt = at;
-    this.#timer = setTimeout(this.#onTimer, Math.max(0, Math.ceil(at - this.now())));
-  }
-
-  readonly #onTimer = (): void => {
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
-    const now = this.now();
-    for (let due = this.#timers.popDue(now); due; due = this.#timers.popDue(now)) {
-      const conn = due.item;
-      if (conn.timerAt !== due.time || conn.freed) continue;
-      conn.timerAt = Infinity;
-      this.#service(conn, now);
-    }
-    const next = this.#nextLiveTime();
-    if (next !== undefined) this.#schedule(next);
-  };
-
-  /**
-   * Earliest deadline that is still armed. An entry goes stale when its connection was re-armed
-   * earlier or freed; arming the process timer for it would wake the event loop for nothing, so
-   * stale entries are dropped here.
-   */
-  #nextLiveTime(): number | undefined {
-    const heap = this.#timers;
-    for (let t = heap.peekTime(); t !== undefined; t = heap.peekTime()) {
-      const conn = heap.peekItem()!;
-      if (conn.timerAt === t && !conn.freed) return t;
-      heap.popDue(Infinity);
-    }
-    return undefined;
+    if (next !== undefined && next !== Infinity) this.#scheduler.arm(conn, next);
   }
 
   #sendTo(bytes: Buffer, port: number, address: string): void {
