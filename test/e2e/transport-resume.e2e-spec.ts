@@ -79,21 +79,25 @@ describe('RUDP session resume under repeated drops (SDK client, real server, UDP
     await s.close();
   });
 
-  async function connected(name: string): Promise<{ socket: KaosSocket; transport: UdpSocketTransport; session: KaosSession }> {
+  /**
+   * A connected SDK client whose DOWN messages are collected in order of arrival, with its
+   * resume outcomes counted (`resumed.ok` / `resumed.failed`).
+   */
+  async function connected(name: string) {
     const { client, auth } = await newPlayer(s, name);
     const socket = await client.connect(auth, { transport: 'udp' });
     sockets.push(socket);
-    const session = gateway.registry.get(socket.ack!.sessionId)!;
-    return { socket, transport: socket.transport as UdpSocketTransport, session };
+    const session: KaosSession = gateway.registry.get(socket.ack!.sessionId)!;
+    const transport = socket.transport as UdpSocketTransport;
+    const down: number[] = [];
+    socket.on('appMessage', (op, payload) => op === DOWN && down.push(payload.readUInt32LE(0)));
+    const resumed = { ok: 0, failed: 0 };
+    transport.onResume = (ok) => (ok ? resumed.ok++ : resumed.failed++);
+    return { socket, transport, session, down, resumed };
   }
 
   it('delivers reliable messages both ways exactly once and in order across 20 blackouts that each force a resume', async () => {
-    const { socket, transport, session } = await connected('resume-stress');
-    const down: number[] = [];
-    socket.on('appMessage', (op, payload) => op === DOWN && down.push(payload.readUInt32LE(0)));
-    let resumes = 0;
-    let failedResumes = 0;
-    transport.onResume = (ok) => (ok ? resumes++ : failedResumes++);
+    const { socket, transport, session, down, resumed } = await connected('resume-stress');
     const resumedBefore = gateway.udp!.counters.resumed;
 
     // Both ends keep sending all the time: before, during and right after each blackout and
@@ -109,14 +113,14 @@ describe('RUDP session resume under repeated drops (SDK client, real server, UDP
     }, 5);
     try {
       for (let i = 0; i < 20; i++) {
-        const before = resumes + failedResumes;
+        const before = resumed.ok + resumed.failed;
         transport.setBlackout(true);
         // Longer than the idle timeout (both ends lose the connection), shorter than the client's
         // 5-s handshake timeout; varied so the drop and the resume land at different send phases.
         await sleep(IDLE_MS + 120 + ((i * 37) % 250));
         transport.setBlackout(false);
-        expect(await until(() => resumes + failedResumes > before, 6_000)).toBe(true);
-        expect(failedResumes).toBe(0);
+        expect(await until(() => resumed.ok + resumed.failed > before, 6_000)).toBe(true);
+        expect(resumed.failed).toBe(0);
         await sleep(40 + ((i * 53) % 120));
       }
     } finally {
@@ -126,8 +130,8 @@ describe('RUDP session resume under repeated drops (SDK client, real server, UDP
     await until(() => down.length >= sentDown && upOf().length >= sentUp, 10_000);
     await sleep(300); // duplicates, if any, would show up now
 
-    process.stdout.write(`resume stress: ${resumes} resumes (server counted ${gateway.udp!.counters.resumed - resumedBefore}), ${sentDown} messages each way\n`);
-    expect(resumes).toBeGreaterThanOrEqual(20);
+    process.stdout.write(`resume stress: ${resumed.ok} resumes (server counted ${gateway.udp!.counters.resumed - resumedBefore}), ${sentDown} messages each way\n`);
+    expect(resumed.ok).toBeGreaterThanOrEqual(20);
     expect(socket.closed).toBe(false);
     expect(gateway.registry.get(session.sessionId) === session).toBe(true);
     expect(defects(down, sentDown)).toEqual({ missing: [], duplicated: [], outOfOrder: 0 });
@@ -142,25 +146,20 @@ describe('RUDP session resume under repeated drops (SDK client, real server, UDP
     // server announces, so a client with nothing to say is lost on both ends every ~300 ms and
     // resumes, over and over. Each silent spell below spans several such cycles; then the server
     // sends one reliable message (as a room would send a RoomState leave).
-    const { socket, transport, session } = await connected('resume-quiet');
-    const down: number[] = [];
-    socket.on('appMessage', (op, payload) => op === DOWN && down.push(payload.readUInt32LE(0)));
-    let resumes = 0;
-    let failedResumes = 0;
-    transport.onResume = (ok) => (ok ? resumes++ : failedResumes++);
+    const { socket, transport, session, down, resumed } = await connected('resume-quiet');
     const rounds = 8;
     for (let n = 0; n < rounds; n++) {
       await sleep(1_000 + ((n * 97) % 300));
-      const where = () => `round ${n}, after ${resumes} resumes: server session ${session.state}, client connection ${transport.state}`;
+      const where = () => `round ${n}, after ${resumed.ok} resumes: server session ${session.state}, client connection ${transport.state}`;
       // (A silent session ended here when its resumed connection timed out in PENDING.)
       if (gateway.registry.get(session.sessionId) !== session) throw new Error(`session gone in ${where()}`);
       session.send(encodeMessage(DOWN, numbered(n)), Lane.CONTROL);
       if (!(await until(() => down.length > n, 3_000))) throw new Error(`message ${n} never arrived in ${where()}`);
     }
     await sleep(300); // duplicates, if any, would show up now
-    process.stdout.write(`silent client: ${resumes} resumes, ${failedResumes} failed\n`);
-    expect(failedResumes).toBe(0);
-    expect(resumes).toBeGreaterThanOrEqual(rounds);
+    process.stdout.write(`silent client: ${resumed.ok} resumes, ${resumed.failed} failed\n`);
+    expect(resumed.failed).toBe(0);
+    expect(resumed.ok).toBeGreaterThanOrEqual(rounds);
     expect(gateway.registry.get(session.sessionId) === session).toBe(true);
     expect(down).toEqual(Array.from({ length: rounds }, (_, n) => n));
     socket.close();
@@ -169,12 +168,7 @@ describe('RUDP session resume under repeated drops (SDK client, real server, UDP
   it('delivers a sparse reliable stream exactly once and in order while a quiet client cycles through GRACE and resume', async () => {
     // The server's messages land before, during and after the cycles' GRACE periods: gaps from
     // 20 to 580 ms, some within the idle timeout, most past it.
-    const { socket, transport, session } = await connected('resume-sparse');
-    const down: number[] = [];
-    socket.on('appMessage', (op, payload) => op === DOWN && down.push(payload.readUInt32LE(0)));
-    let resumes = 0;
-    let failedResumes = 0;
-    transport.onResume = (ok) => (ok ? resumes++ : failedResumes++);
+    const { socket, transport, session, down, resumed } = await connected('resume-sparse');
     const total = 40;
     for (let n = 0; n < total; n++) {
       session.send(encodeMessage(DOWN, numbered(n)), Lane.CONTROL);
@@ -182,9 +176,9 @@ describe('RUDP session resume under repeated drops (SDK client, real server, UDP
     }
     await until(() => down.length >= total, 8_000);
     await sleep(300);
-    process.stdout.write(`sparse stream: ${resumes} resumes, ${failedResumes} failed\n`);
-    expect(failedResumes).toBe(0);
-    expect(resumes).toBeGreaterThan(0);
+    process.stdout.write(`sparse stream: ${resumed.ok} resumes, ${resumed.failed} failed\n`);
+    expect(resumed.failed).toBe(0);
+    expect(resumed.ok).toBeGreaterThan(0);
     expect(defects(down, total)).toEqual({ missing: [], duplicated: [], outOfOrder: 0 });
     expect(down).toEqual(Array.from({ length: total }, (_, n) => n));
     socket.close();

@@ -35,7 +35,7 @@ export class UdpConnection implements SessionLink, RudpConnectionListener {
   session?: KaosSession;
   starting = false;
   readonly early: { channel: number; message: Buffer }[] = [];
-  /** Deadline currently armed in the endpoint's timer heap (lazy deletion key). */
+  /** Deadline armed in the endpoint's ConnectionScheduler heap, +∞ when none (lazy deletion key). */
   timerAt = Infinity;
   /** GRACE: the detached reliable state and when the grace ends (monotonic ms). */
   graceState?: RudpChannelState;
