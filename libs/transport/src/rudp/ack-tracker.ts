@@ -1,3 +1,4 @@
+import { putU16, putU32 } from '../codec/le-bytes.js';
 import { ACK_BITMAP_BITS, ACK_DELAY_UNIT_MS, ACK_FRAME_BASE_SIZE, ACK_RANGE_SIZE, FrameType, MAX_ACK_RANGES } from './rudp.constants.js';
 import type { ReplayWindow } from './replay-window.js';
 
@@ -77,13 +78,13 @@ export class AckTracker {
   write(buf: Buffer, offset: number, now: number, maxRanges: number = MAX_ACK_RANGES): number {
     const largest = this.#window.largest;
     buf[offset] = FrameType.ACK;
-    buf.writeUInt32LE(largest, offset + 1);
+    putU32(buf, offset + 1, largest);
     const delay = Math.floor(Math.max(0, now - this.#largestRecvTime) / ACK_DELAY_UNIT_MS);
-    buf.writeUInt16LE(Math.min(0xffff, delay), offset + 5);
+    putU16(buf, offset + 5, Math.min(0xffff, delay));
     const bitmap = this.#bitmap;
     this.#window.ackBitmap(bitmap);
-    buf.writeUInt32LE(bitmap[0]!, offset + 7);
-    buf.writeUInt32LE(bitmap[1]!, offset + 11);
+    putU32(buf, offset + 7, bitmap[0]!);
+    putU32(buf, offset + 11, bitmap[1]!);
     const count = this.#countRanges(maxRanges, buf, offset + ACK_FRAME_BASE_SIZE);
     buf[offset + 15] = count;
     return offset + ACK_FRAME_BASE_SIZE + ACK_RANGE_SIZE * count;
@@ -109,8 +110,8 @@ export class AckTracker {
         return 0;
       }
       if (buf !== undefined) {
-        buf.writeUInt16LE(0, offset);
-        buf.writeUInt16LE(p - bottom + 1, offset + 2);
+        putU16(buf, offset, 0);
+        putU16(buf, offset + 2, p - bottom + 1);
       }
       return 1;
     }
@@ -145,8 +146,8 @@ export class AckTracker {
       }
       const rangeLo = p + 1;
       if (buf !== undefined) {
-        buf.writeUInt16LE(cursor - 1 - rangeHi, offset);
-        buf.writeUInt16LE(rangeHi - rangeLo + 1, offset + 2);
+        putU16(buf, offset, cursor - 1 - rangeHi);
+        putU16(buf, offset + 2, rangeHi - rangeLo + 1);
         offset += ACK_RANGE_SIZE;
       }
       cursor = rangeLo;

@@ -1,26 +1,31 @@
 import { ChannelMode } from './rudp.constants.js';
 import { writeFrag, writeMsg, msgFrameSize } from './frame-writer.js';
 import type { OutboundMessage } from './outbound-message.js';
+import type { CarriedFrames } from './sent-packet-tracker.js';
 import type { ReliableSender } from './reliable-sender.js';
 import type { RudpChannelState } from './rudp-channel-state.js';
 import type { UnreliableQueue } from './unreliable-queue.js';
 
 /** Frames written into one packet, and what they carried (for the sent-packet record). */
-export class PacketContents {
+export class PacketContents implements CarriedFrames {
   offset = 0;
   limit = 0;
   frames = 0;
   maxFrames = 64;
-  msgs: OutboundMessage[] | undefined;
-  frags: number[] | undefined;
+  msg: OutboundMessage | undefined;
+  frag = 0;
+  moreMsgs: OutboundMessage[] | undefined;
+  moreFrags: number[] | undefined;
 
   reset(offset: number, limit: number, maxFrames: number): void {
     this.offset = offset;
     this.limit = limit;
     this.frames = 0;
     this.maxFrames = maxFrames;
-    this.msgs = undefined;
-    this.frags = undefined;
+    this.msg = undefined;
+    this.frag = 0;
+    this.moreMsgs = undefined;
+    this.moreFrags = undefined;
   }
 
   fits(size: number): boolean {
@@ -28,12 +33,15 @@ export class PacketContents {
   }
 
   record(msg: OutboundMessage, frag: number): void {
-    if (this.msgs === undefined || this.frags === undefined) {
-      this.msgs = [msg];
-      this.frags = [frag];
+    if (this.msg === undefined) {
+      this.msg = msg;
+      this.frag = frag;
+    } else if (this.moreMsgs === undefined || this.moreFrags === undefined) {
+      this.moreMsgs = [msg];
+      this.moreFrags = [frag];
     } else {
-      this.msgs.push(msg);
-      this.frags.push(frag);
+      this.moreMsgs.push(msg);
+      this.moreFrags.push(frag);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { putU16 } from '../codec/le-bytes.js';
 import {
   ChannelMode,
   CLOSE_FRAME_SIZE,
@@ -71,7 +72,7 @@ export function writeMsg(
 ): number {
   buf[offset++] = FrameType.MSG | channel;
   if (mode !== ChannelMode.UNRELIABLE) {
-    buf.writeUInt16LE(msgId, offset);
+    putU16(buf, offset, msgId);
     offset += 2;
   }
   return offset + message.copy(buf, offset);
@@ -87,9 +88,9 @@ export function writeFrag(
   chunk: Buffer,
 ): number {
   buf[offset] = FrameType.FRAG | channel;
-  buf.writeUInt16LE(msgId, offset + 1);
+  putU16(buf, offset + 1, msgId);
   buf[offset + 3] = index;
   buf[offset + 4] = count;
-  buf.writeUInt16LE(chunk.length, offset + 5);
+  putU16(buf, offset + 5, chunk.length);
   return offset + FRAG_HEADER_SIZE + chunk.copy(buf, offset + FRAG_HEADER_SIZE);
 }

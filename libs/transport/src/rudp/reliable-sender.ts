@@ -2,34 +2,51 @@ import { ChannelMode, FRAG_HEADER_SIZE, MSG_ID_MASK, msgIdDistance } from './rud
 import { FragState, OutboundMessage } from './outbound-message.js';
 import { msgFrameSize } from './frame-writer.js';
 
-/** Growable FIFO without per-operation allocation. */
+/**
+ * Growable FIFO ring: no allocation per operation once it has grown to the channel's depth. (It
+ * used to be an array shifted by a head index and compacted every 1,024 entries, so a steady
+ * stream grew, copied and dropped a backing store over and over.)
+ */
 class Fifo<T> {
-  items: (T | undefined)[] = [];
-  head = 0;
+  #items: (T | undefined)[] = [undefined, undefined, undefined, undefined];
+  #head = 0;
+  #size = 0;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.#size;
   }
   at(i: number): T {
-    return this.items[this.head + i] as T;
+    return this.#items[(this.#head + i) & (this.#items.length - 1)] as T;
   }
   peek(): T | undefined {
-    return this.items[this.head];
+    return this.#size === 0 ? undefined : this.#items[this.#head];
   }
   push(item: T): void {
-    this.items.push(item);
+    if (this.#size === this.#items.length) {
+      this.#grow();
+    }
+    this.#items[(this.#head + this.#size) & (this.#items.length - 1)] = item;
+    this.#size++;
   }
   shift(): T | undefined {
-    if (this.head >= this.items.length) {
+    if (this.#size === 0) {
       return undefined;
     }
-    const item = this.items[this.head];
-    this.items[this.head++] = undefined;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    const item = this.#items[this.#head];
+    this.#items[this.#head] = undefined;
+    this.#head = (this.#head + 1) & (this.#items.length - 1);
+    this.#size--;
     return item;
+  }
+  /** Doubles the ring (capacity stays a power of two, so indices wrap with a mask). */
+  #grow(): void {
+    const old = this.#items;
+    const items: (T | undefined)[] = new Array<T | undefined>(old.length * 2).fill(undefined);
+    for (let i = 0; i < this.#size; i++) {
+      items[i] = old[(this.#head + i) & (old.length - 1)];
+    }
+    this.#items = items;
+    this.#head = 0;
   }
 }
 

@@ -2,7 +2,6 @@ import type { CloseReason } from '../codec/protocol-error.js';
 import type { AckTracker } from './ack-tracker.js';
 import { FrameScheduler, PacketContents } from './frame-scheduler.js';
 import { welcomeSize, writeClose, writePathFrame, writePing, writeWelcome } from './frame-writer.js';
-import type { OutboundMessage } from './outbound-message.js';
 import type { Pacer } from './pacer.js';
 import type { PathValidator } from './path-validator.js';
 import type { RudpChannelTable } from './rudp-channel-table.js';
@@ -18,7 +17,7 @@ import {
   TAG_SIZE,
 } from './rudp.constants.js';
 import type { RudpLimits } from './rudp.options.js';
-import type { SentPacketTracker } from './sent-packet-tracker.js';
+import type { CarriedFrames, SentPacketTracker } from './sent-packet-tracker.js';
 
 /** Smallest useful plaintext budget for an ack-eliciting packet (ACK + a small frame). */
 const MIN_ELICITING_BUDGET = 64;
@@ -248,7 +247,7 @@ export class RudpPacketBuilder {
     if (probe && eliciting) {
       this.#probesSent++;
     }
-    return this.#seal(now, connId, off, eliciting, withAck, p.msgs, p.frags);
+    return this.#seal(now, connId, off, eliciting, withAck, p);
   }
 
   /** One CLOSE packet (with an ACK when anything was received); sent `CLOSE_REPEATS` times (§3.9). */
@@ -260,7 +259,7 @@ export class RudpPacketBuilder {
       off = this.#acks.write(buf, off, now, 8);
     }
     off = writeClose(buf, off, reason);
-    return this.#seal(now, connId, off, false, withAck, undefined, undefined);
+    return this.#seal(now, connId, off, false, withAck, undefined);
   }
 
   #seal(
@@ -269,8 +268,7 @@ export class RudpPacketBuilder {
     plaintextLength: number,
     eliciting: boolean,
     withAck: boolean,
-    msgs: OutboundMessage[] | undefined,
-    frags: number[] | undefined,
+    carried: CarriedFrames | undefined,
   ): Buffer {
     const pn = this.#tracker.nextPn;
     const plaintext = this.#plaintext.subarray(0, plaintextLength);
@@ -285,7 +283,7 @@ export class RudpPacketBuilder {
       const body = this.#cipher.seal(header, plaintext, pn);
       datagram = Buffer.concat([header, body], HEADER_SIZE + body.length);
     }
-    this.#tracker.onPacketSent(now, datagram.length, eliciting, msgs, frags);
+    this.#tracker.onPacketSent(now, datagram.length, eliciting, carried);
     this.#pacer.onSent(now, datagram.length, eliciting);
     this.#path.onSent(datagram.length);
     this.#packetsSent++;

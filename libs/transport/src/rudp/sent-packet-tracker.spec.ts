@@ -45,7 +45,7 @@ function setup(seed = 100): { sut: SentPacketTracker; fates: Fates; cc: Congesti
 function sendMany(sut: SentPacketTracker, count: number, t0: number, step: number): void {
   for (let i = 0; i < count; i++) {
     const msg = new OutboundMessage(1, Buffer.from([sut.nextPn]), 0);
-    sut.onPacketSent(t0 + i * step, 1_000, true, [msg], [0]);
+    sut.onPacketSent(t0 + i * step, 1_000, true, { msg, frag: 0, moreMsgs: undefined, moreFrags: undefined });
   }
 }
 
@@ -120,7 +120,7 @@ describe(SentPacketTracker.name, () => {
 
   it('has no PTO timer without ack-eliciting packets in flight (§10.10)', () => {
     const { sut } = setup();
-    sut.onPacketSent(0, 40, false, undefined, undefined);
+    sut.onPacketSent(0, 40, false);
     expect(sut.timer()).toBe(Number.POSITIVE_INFINITY);
   });
 });

@@ -23,16 +23,36 @@ const OUTSTANDING = 0;
 const ACKED = 1;
 const LOST = 2;
 
+/**
+ * The reliable frames one packet carried, as the frame scheduler records them: the first inline
+ * (nearly every game packet carries one message, and two arrays per packet were most of its
+ * bookkeeping garbage), the rest in arrays.
+ */
+export interface CarriedFrames {
+  readonly msg: OutboundMessage | undefined;
+  readonly frag: number;
+  readonly moreMsgs: OutboundMessage[] | undefined;
+  readonly moreFrags: number[] | undefined;
+}
+
 class SentPacket {
   state = OUTSTANDING;
+  readonly msg: OutboundMessage | undefined;
+  readonly frag: number;
+  readonly moreMsgs: OutboundMessage[] | undefined;
+  readonly moreFrags: number[] | undefined;
   constructor(
     readonly pn: number,
     readonly timeSent: number,
     readonly size: number,
     readonly ackEliciting: boolean,
-    readonly msgs: OutboundMessage[] | undefined,
-    readonly frags: number[] | undefined,
-  ) {}
+    carried: CarriedFrames | undefined,
+  ) {
+    this.msg = carried?.msg;
+    this.frag = carried?.frag ?? 0;
+    this.moreMsgs = carried?.moreMsgs;
+    this.moreFrags = carried?.moreFrags;
+  }
 }
 
 /** What {@link SentPacketTracker.onTimeout} did. */
@@ -96,15 +116,14 @@ export class SentPacketTracker {
     now: number,
     size: number,
     ackEliciting: boolean,
-    msgs: OutboundMessage[] | undefined,
-    frags: number[] | undefined,
+    carried?: CarriedFrames,
   ): void {
     if (this.#packets.length === this.#head) {
       this.#packets.length = 0;
       this.#head = 0;
       this.#basePn = this.nextPn;
     }
-    this.#packets.push(new SentPacket(this.nextPn, now, size, ackEliciting, msgs, frags));
+    this.#packets.push(new SentPacket(this.nextPn, now, size, ackEliciting, carried));
     this.nextPn++;
     if (ackEliciting) {
       this.#timeOfLastAckEliciting = now;
@@ -201,9 +220,12 @@ export class SentPacketTracker {
           this.#timeThreshold = Math.min(2, this.#timeThreshold + 1 / 8);
         }
       }
-      if (p.msgs !== undefined && p.frags !== undefined) {
-        for (let i = 0; i < p.msgs.length; i++) {
-          this.#fate.onFrameAcked(p.msgs[i], p.frags[i], wasOutstanding);
+      if (p.msg !== undefined) {
+        this.#fate.onFrameAcked(p.msg, p.frag, wasOutstanding);
+        if (p.moreMsgs !== undefined && p.moreFrags !== undefined) {
+          for (let i = 0; i < p.moreMsgs.length; i++) {
+            this.#fate.onFrameAcked(p.moreMsgs[i]!, p.moreFrags[i]!, wasOutstanding);
+          }
         }
       }
     }
@@ -270,9 +292,12 @@ export class SentPacketTracker {
       this.#elicitingInFlight--;
       this.cc.removeFromFlight(p.size);
     }
-    if (p.msgs !== undefined && p.frags !== undefined) {
-      for (let i = 0; i < p.msgs.length; i++) {
-        this.#fate.onFrameLost(p.msgs[i], p.frags[i]);
+    if (p.msg !== undefined) {
+      this.#fate.onFrameLost(p.msg, p.frag);
+      if (p.moreMsgs !== undefined && p.moreFrags !== undefined) {
+        for (let i = 0; i < p.moreMsgs.length; i++) {
+          this.#fate.onFrameLost(p.moreMsgs[i]!, p.moreFrags[i]!);
+        }
       }
     }
   }
