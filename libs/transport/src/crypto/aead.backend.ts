@@ -7,6 +7,7 @@
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { ChaChaPolySplit, hasSplitCalls } from './chacha-poly-split.js';
 
 export const AEAD_KEY_SIZE = 32;
 export const AEAD_NONCE_SIZE = 12;
@@ -72,15 +73,20 @@ export interface SodiumAeadApi {
 /**
  * Wraps loaded sodium calls as a backend. The lengths libsodium relies on are checked here: the
  * binding's own checks are C asserts, which a release build compiles out, so a short `out` would
- * be written past its end.
+ * be written past its end. When the binding also exposes the ChaCha20 keystream and Poly1305 calls,
+ * short messages (the common game packet) are sealed and opened with them ({@link ChaChaPolySplit}).
  */
 export function sodiumAeadBackend(sodium: SodiumAeadApi): AeadBackend {
+  const split = hasSplitCalls(sodium) ? new ChaChaPolySplit(sodium) : undefined;
   return {
     name: AeadBackendName.SODIUM,
     sealInto(out, outOffset, plaintext, aad, nonce, key) {
       const end = outOffset + plaintext.length + AEAD_TAG_SIZE;
       if (outOffset < 0 || end > out.length || nonce.length !== AEAD_NONCE_SIZE || key.length !== AEAD_KEY_SIZE) {
         throw new RangeError('AEAD seal: output, nonce or key has the wrong size');
+      }
+      if (split !== undefined && ChaChaPolySplit.fits(plaintext.length, aad.length)) {
+        return split.seal(out, outOffset, plaintext, aad, nonce, key);
       }
       const written = sodium.crypto_aead_chacha20poly1305_ietf_encrypt(out.subarray(outOffset, end), plaintext, aad, nonce, key);
       if (written !== plaintext.length + AEAD_TAG_SIZE) {
@@ -91,6 +97,9 @@ export function sodiumAeadBackend(sodium: SodiumAeadApi): AeadBackend {
       const n = body.length - AEAD_TAG_SIZE;
       if (n < 0 || nonce.length !== AEAD_NONCE_SIZE || key.length !== AEAD_KEY_SIZE) {
         return null;
+      }
+      if (split !== undefined && ChaChaPolySplit.fits(n, aad.length)) {
+        return split.open(body, aad, nonce, key);
       }
       const pt = Buffer.allocUnsafe(n);
       // Forged or corrupted packets are an ordinary status here, not an exception to unwind.
@@ -155,26 +164,35 @@ export function loadSodiumPublic(): SodiumAeadApi | null {
   }
 }
 
-/** Seals and opens one fixed message with both backends; true when they agree byte for byte. */
+/**
+ * Seals and opens fixed messages with both backends; true when they agree byte for byte. Their
+ * sizes (31, 93 and 310 bytes) take each of the sodium backend's paths: combined, keystream +
+ * Poly1305 (chacha-poly-split.ts), combined.
+ */
 export function backendsAgree(candidate: AeadBackend): boolean {
   try {
     const key = Buffer.alloc(AEAD_KEY_SIZE, 0x5a);
     const nonce = Buffer.from('010000000500000000000000', 'hex');
     const aad = Buffer.from('kt1 self-test');
-    const plaintext = Buffer.from('KaosTalk AEAD self-test payload');
-    const a = Buffer.alloc(plaintext.length + AEAD_TAG_SIZE);
-    const b = Buffer.alloc(plaintext.length + AEAD_TAG_SIZE);
-    nodeAeadBackend.sealInto(a, 0, plaintext, aad, nonce, key);
-    candidate.sealInto(b, 0, plaintext, aad, nonce, key);
-    if (!a.equals(b)) {
-      return false;
+    const short = Buffer.from('KaosTalk AEAD self-test payload');
+    for (const plaintext of [short, Buffer.concat([short, short, short]), Buffer.concat(Array.from({ length: 10 }, () => short))]) {
+      const a = Buffer.alloc(plaintext.length + AEAD_TAG_SIZE);
+      const b = Buffer.alloc(plaintext.length + AEAD_TAG_SIZE);
+      nodeAeadBackend.sealInto(a, 0, plaintext, aad, nonce, key);
+      candidate.sealInto(b, 0, plaintext, aad, nonce, key);
+      if (!a.equals(b)) {
+        return false;
+      }
+      const opened = candidate.open(a, aad, nonce, key);
+      if (opened === null || !opened.equals(plaintext)) {
+        return false;
+      }
+      a[0] = a[0]! ^ 1;
+      if (candidate.open(a, aad, nonce, key) !== null) {
+        return false;
+      }
     }
-    const opened = candidate.open(a, aad, nonce, key);
-    if (opened === null || !opened.equals(plaintext)) {
-      return false;
-    }
-    a[0] = a[0]! ^ 1;
-    return candidate.open(a, aad, nonce, key) === null;
+    return true;
   } catch {
     return false;
   }
