@@ -1,3 +1,7 @@
+// Imported, not the global: Node 20's global `performance` is a getter, which V8 cannot fold, so
+// every monotonic() (several per packet) paid a generic global load (perf).
+import { performance } from 'node:perf_hooks';
+
 /**
  * Time source injected everywhere time matters, so tests can step it instead of sleeping.
  * `now()` is wall-clock ms since the epoch; `monotonic()` is for durations (never jumps back).

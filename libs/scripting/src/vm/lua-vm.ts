@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { SYSTEM_CALLER, type Caller } from '@kaosnet/common';
 import { assertPatched, lauxlib, lua, luaRunError, setStringCap, toLuaString, type LuaState } from './fengari.js';
 import { DEFAULT_MARSHAL_LIMITS, pushValue, readValue, type MarshalLimits, type PlainValue } from './lua-marshal.js';

@@ -2,6 +2,7 @@
  * Heartbeat op 0x03 (spec §2.4): binary, 0 B (keep-alive, no reply), 8 B `t` u64 (client clock,
  * request) or 16 B `t` echoed ‖ `server_time` u64 (reply). Other lengths → BAD_REQUEST (KT-10).
  */
+import { Buffer } from 'node:buffer';
 import { encodeMessage } from './message.codec.js';
 import { Op } from './op-code.table.js';
 

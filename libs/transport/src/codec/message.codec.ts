@@ -3,6 +3,7 @@
  * Decoding validates a whole buffer before returning anything (WS §5.2, KT-3) and hands out
  * zero-copy `subarray` views of the payloads.
  */
+import { Buffer } from 'node:buffer';
 import { KT_HEADER_SIZE, MAX_KT_PAYLOAD, MAX_MESSAGES_PER_WS_MESSAGE } from './kaostalk.constants.js';
 import { ProtocolErrorCode, protocolError } from './protocol-error.js';
 

@@ -3,6 +3,7 @@
  * object (no allocation besides the `data` subarray view), return a status number instead of
  * throwing, and never copy `data`.
  */
+import { Buffer } from 'node:buffer';
 import { ErrorCode } from '@kaosnet/common';
 import { KT_HEADER_SIZE, MAX_ROOM_DATA, MAX_ROOM_DATA_UNRELIABLE, MAX_ROOM_TARGETS } from './kaostalk.constants.js';
 import { Op } from './op-code.table.js';

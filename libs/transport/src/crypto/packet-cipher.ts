@@ -4,6 +4,8 @@
  * direction: the sender seals with it, the receiver opens with it. The replay window is not
  * here: it belongs to the RUDP connection (pre-check before `open`, mark after success).
  */
+// The module binding, not the global: Node 20's global `Buffer` is a getter, a generic load per use.
+import { Buffer } from 'node:buffer';
 import { AEAD_KEY_SIZE, AEAD_NONCE_SIZE, selectAeadBackend } from './aead.backend.js';
 import type { AeadBackend, AeadBackendName, AeadPreference } from './aead.backend.js';
 import {

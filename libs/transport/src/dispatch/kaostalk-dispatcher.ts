@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { ErrorCode, type Clock } from '@kaosnet/common';
 import { parseControlRequest, encodeControlReply } from '../codec/control-payload.codec.js';
 import { HeartbeatKind, encodeHeartbeatReplyMessage, heartbeatKind } from '../codec/heartbeat.codec.js';

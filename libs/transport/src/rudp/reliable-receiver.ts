@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { ProtocolErrorCode, protocolError } from '../codec/protocol-error.js';
 import {
   ChannelMode,

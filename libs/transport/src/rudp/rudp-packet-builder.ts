@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { CloseReason } from '../codec/protocol-error.js';
 import type { AckTracker } from './ack-tracker.js';
 import { FrameScheduler, PacketContents } from './frame-scheduler.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '@kaosnet/common';
