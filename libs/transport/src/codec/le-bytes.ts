@@ -16,3 +16,17 @@ export function putU32(buf: Uint8Array, offset: number, value: number): void {
   buf[offset + 2] = (value >>> 16) & 0xff;
   buf[offset + 3] = (value >>> 24) & 0xff;
 }
+
+/**
+ * Little-endian loads for the per-packet readers, on bytes the caller has bounds-checked. Node's
+ * `readUInt16LE` / `readUInt32LE` are looked up on Buffer.prototype at each call site, and V8
+ * does not inline that lookup there: the optimized code calls its generic LoadIC per read (seen
+ * in the disassembly of the frame reader and the datagram handlers). Element loads need no lookup.
+ */
+export function getU16(buf: Uint8Array, offset: number): number {
+  return buf[offset]! | (buf[offset + 1]! << 8);
+}
+
+export function getU32(buf: Uint8Array, offset: number): number {
+  return (buf[offset]! | (buf[offset + 1]! << 8) | (buf[offset + 2]! << 16) | (buf[offset + 3]! << 24)) >>> 0;
+}

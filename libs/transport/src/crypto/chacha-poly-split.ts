@@ -95,7 +95,7 @@ export class ChaChaPolySplit {
     mac.set(plaintext, 16);
     this.#xorKeystream(n);
     this.#auth(this.#tag, this.#macInput(aad.length, n), this.#polyKey);
-    this.#polyKey.fill(0); // as libsodium wipes its block 0: the one-time key outlives no call
+    this.#wipePolyKey();
     out.set(this.#text(n), outOffset);
     out.set(this.#tag, outOffset + n);
   }
@@ -113,7 +113,7 @@ export class ChaChaPolySplit {
     const input = this.#macInput(aad.length, n); // overwrites the tag's copy with padding and lengths
     this.#keystream(this.#stream, nonce, key);
     const ok = this.#verify(tag, input, this.#polyKey) === true;
-    this.#polyKey.fill(0);
+    this.#wipePolyKey();
     if (!ok) {
       return null;
     }
@@ -129,6 +129,17 @@ export class ChaChaPolySplit {
       this.#textViewLength = n;
     }
     return this.#textView;
+  }
+
+  /**
+   * As libsodium wipes its block 0: the one-time key outlives no call. Word stores, not `fill`,
+   * whose lookup V8 left generic on this path.
+   */
+  #wipePolyKey(): void {
+    const s = this.#stream32;
+    for (let i = 0; i < 8; i++) {
+      s[i] = 0;
+    }
   }
 
   /** AAD and its zero padding into the first Poly1305 block. */

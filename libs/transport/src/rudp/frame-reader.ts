@@ -1,3 +1,4 @@
+import { getU16, getU32 } from '../codec/le-bytes.js';
 import { ProtocolErrorCode, protocolError } from '../codec/protocol-error.js';
 import {
   ACK_BITMAP_BITS,
@@ -150,9 +151,9 @@ export class FrameReader {
       throw protocolError(ProtocolErrorCode.UNEXPECTED_FRAME, 'more than one ACK in a packet');
     }
     this.#need(start, ACK_FRAME_BASE_SIZE);
-    const largest = buf.readUInt32LE(start + 1);
-    const lo = buf.readUInt32LE(start + 7);
-    const hi = buf.readUInt32LE(start + 11);
+    const largest = getU32(buf, start + 1);
+    const lo = getU32(buf, start + 7);
+    const hi = getU32(buf, start + 11);
     const rangeCount = buf[start + 15];
     if (rangeCount > MAX_ACK_RANGES) {
       throw protocolError(ProtocolErrorCode.BAD_ACK, 'more than 8 ACK ranges');
@@ -169,8 +170,8 @@ export class FrameReader {
     let cursor = largest - ACK_BITMAP_BITS;
     let off = start + ACK_FRAME_BASE_SIZE;
     for (let r = 0; r < rangeCount; r++) {
-      const gap = buf.readUInt16LE(off);
-      const length = buf.readUInt16LE(off + 2);
+      const gap = getU16(buf, off);
+      const length = getU16(buf, off + 2);
       off += ACK_RANGE_SIZE;
       if (length < 1 || (r > 0 && gap < 1)) {
         throw protocolError(ProtocolErrorCode.BAD_ACK, 'ACK range with zero length or gap');
@@ -185,7 +186,7 @@ export class FrameReader {
       cursor = rangeLo;
     }
     this.ackLargest = largest;
-    this.ackDelay = buf.readUInt16LE(start + 5);
+    this.ackDelay = getU16(buf, start + 5);
     this.ackBitmapLo = lo;
     this.ackBitmapHi = hi;
     this.ackRangeCount = rangeCount;
@@ -241,13 +242,13 @@ export class FrameReader {
       let off = start + 1;
       if (mode !== ChannelMode.UNRELIABLE) {
         this.#need(start, 3);
-        this.msgId = buf.readUInt16LE(off);
+        this.msgId = getU16(buf, off);
         off += 2;
       }
       if (off + 3 > buf.length) {
         throw protocolError(ProtocolErrorCode.TRUNCATED, 'MSG frame ends inside the KaosTalk header');
       }
-      const size = 3 + buf.readUInt16LE(off + 1);
+      const size = 3 + getU16(buf, off + 1);
       if (off + size > buf.length) {
         throw protocolError(ProtocolErrorCode.TRUNCATED, 'KaosTalk len overruns the MSG frame');
       }
@@ -262,10 +263,10 @@ export class FrameReader {
       throw protocolError(ProtocolErrorCode.BAD_FRAGMENT, 'FRAG on an unreliable channel');
     }
     this.#need(start, FRAG_HEADER_SIZE);
-    const msgId = buf.readUInt16LE(start + 1);
+    const msgId = getU16(buf, start + 1);
     const index = buf[start + 3];
     const count = buf[start + 4];
-    const chunkLen = buf.readUInt16LE(start + 5);
+    const chunkLen = getU16(buf, start + 5);
     if (count < 2 || count > MAX_FRAGMENTS || index >= count) {
       throw protocolError(ProtocolErrorCode.BAD_FRAGMENT, 'frag_count or frag_index out of range');
     }

@@ -1,3 +1,4 @@
+import { getU16, getU32 } from '../codec/le-bytes.js';
 import { randomFillSync } from 'node:crypto';
 import { CloseReason, ProtocolError, ProtocolErrorCode, protocolError, toCloseReason } from '../codec/protocol-error.js';
 import { AckTracker } from './ack-tracker.js';
@@ -153,7 +154,7 @@ export class RudpConnection implements MessageSink, FrameFateSink {
     if (!Number.isInteger(channel) || channel < 0 || channel >= modes.length) {
       throw new RangeError(`channel ${channel} does not exist`);
     }
-    if (message.length < 3 || message.length > MAX_KT_MESSAGE || 3 + message.readUInt16LE(1) !== message.length) {
+    if (message.length < 3 || message.length > MAX_KT_MESSAGE || 3 + getU16(message, 1) !== message.length) {
       throw new TypeError('send() takes exactly one serialized KaosTalk message');
     }
     const mode = modes[channel];
@@ -241,7 +242,7 @@ export class RudpConnection implements MessageSink, FrameFateSink {
     // Locals, not the handler's getters, from here on: a listener may feed another datagram.
     const pn = inbound.pn;
     const previousLargest = inbound.previousLargest;
-    this.#connId ??= datagram.readUInt32LE(1);
+    this.#connId ??= getU32(datagram, 1);
     if (this.role === RudpRole.SERVER && s === RudpState.CONNECTED) {
       inbound.checkPath(from, pn > previousLargest, datagram.length, now);
     }

@@ -1,3 +1,4 @@
+import { getU32 } from '../codec/le-bytes.js';
 import { ProtocolErrorCode, protocolError } from '../codec/protocol-error.js';
 import { FrameReader, type WelcomeInfo } from './frame-reader.js';
 import { PathEvent, type PathValidator, type RudpPeerAddress } from './path-validator.js';
@@ -99,14 +100,14 @@ export class RudpFrameHandler implements MessageSink {
       this.#droppedOther++;
       return null;
     }
-    if (connId !== undefined && datagram.readUInt32LE(1) !== connId) {
+    if (connId !== undefined && getU32(datagram, 1) !== connId) {
       this.#droppedOther++;
       return null;
     }
     if (!this.#inboundAllowed(now)) {
       return null;
     }
-    const pn = datagram.readUInt32LE(5);
+    const pn = getU32(datagram, 5);
     if (!this.#replay.check(pn)) {
       this.#droppedReplay++;
       return null;

@@ -1,3 +1,4 @@
+import { getU32 } from '../codec/le-bytes.js';
 import { Buffer } from 'node:buffer';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
@@ -173,7 +174,7 @@ export class UdpEndpoint implements UdpConnectionHost {
     const type = msg[0];
     if (type === PacketType.DATA) {
       if (msg.length < 26) return void this.counters.droppedMalformed++;
-      const conn = this.#conns.get(msg.readUInt32LE(1));
+      const conn = this.#conns.get(getU32(msg, 1));
       if (!conn || conn.inGrace) return void this.counters.droppedUnknownConn++;
       // Replies the handlers queue while this datagram is processed leave at its end, in one
       // flush; sends made later (after an await) take the microtask path.
