@@ -30,3 +30,14 @@ export function getU16(buf: Uint8Array, offset: number): number {
 export function getU32(buf: Uint8Array, offset: number): number {
   return (buf[offset]! | (buf[offset + 1]! << 8) | (buf[offset + 2]! << 16) | (buf[offset + 3]! << 24)) >>> 0;
 }
+
+const typedArraySet = Uint8Array.prototype.set;
+
+/**
+ * `target.set(source, offset)` through a constant: on the per-packet paths V8 left each site's
+ * lookup of `set` (and of Buffer's `copy`) generic, a LoadIC per copy (disassembly); a call on a
+ * known function needs no lookup. Throws RangeError, as `set` does, when `source` does not fit.
+ */
+export function copyInto(target: Uint8Array, source: Uint8Array, offset: number): void {
+  typedArraySet.call(target, source, offset);
+}

@@ -3,6 +3,7 @@
  * Decoding validates a whole buffer before returning anything (WS §5.2, KT-3) and hands out
  * zero-copy `subarray` views of the payloads.
  */
+import { copyInto } from './le-bytes.js';
 import { Buffer } from 'node:buffer';
 import { KT_HEADER_SIZE, MAX_KT_PAYLOAD, MAX_MESSAGES_PER_WS_MESSAGE } from './kaostalk.constants.js';
 import { ProtocolErrorCode, protocolError } from './protocol-error.js';
@@ -111,7 +112,7 @@ export function writeMessageHeader(target: Buffer, offset: number, op: number, p
 /** Writes header + payload at `offset` of `target`; returns the end offset. */
 export function writeMessage(target: Buffer, offset: number, op: number, payload: Uint8Array): number {
   const start = writeMessageHeader(target, offset, op, payload.length);
-  target.set(payload, start);
+  copyInto(target, payload, start);
   return start + payload.length;
 }
 

@@ -28,6 +28,8 @@ export interface AeadBackend {
   sealInto(out: Buffer, outOffset: number, plaintext: Uint8Array, aad: Uint8Array, nonce: Uint8Array, key: Uint8Array): void;
   /** Plaintext of `body` (= ciphertext ‖ tag) in a new buffer, or null when the tag does not verify. */
   open(body: Uint8Array, aad: Uint8Array, nonce: Uint8Array, key: Uint8Array): Buffer | null;
+  /** As {@link open} for the body at `packet[offset…]`, without a view of it when the backend can. */
+  openAt?(packet: Uint8Array, offset: number, aad: Uint8Array, nonce: Uint8Array, key: Uint8Array): Buffer | null;
 }
 
 const ALGORITHM = 'chacha20-poly1305';
@@ -103,11 +105,18 @@ export function sodiumAeadBackend(sodium: SodiumAeadApi): AeadBackend {
         return null;
       }
       if (split !== undefined && ChaChaPolySplit.fits(n, aad.length)) {
-        return split.open(body, aad, nonce, key);
+        return split.open(body, 0, aad, nonce, key);
       }
       const pt = Buffer.allocUnsafe(n);
       // Forged or corrupted packets are an ordinary status here, not an exception to unwind.
       return decrypt(pt, body, aad, nonce, key) === n ? pt : null;
+    },
+    openAt(packet, offset, aad, nonce, key) {
+      const n = packet.length - offset - AEAD_TAG_SIZE;
+      if (split !== undefined && offset >= 0 && ChaChaPolySplit.fits(n, aad.length) && nonce.length === AEAD_NONCE_SIZE && key.length === AEAD_KEY_SIZE) {
+        return split.open(packet, offset, aad, nonce, key);
+      }
+      return this.open(packet.subarray(offset), aad, nonce, key);
     },
   };
 }

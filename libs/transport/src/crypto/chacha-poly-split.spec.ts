@@ -33,7 +33,7 @@ describe('ChaCha20-Poly1305 from libsodium keystream + Poly1305 (short messages)
         expect(out.subarray(7, 7 + n + 16).equals(reference(plaintext, aad, nonce, key))).toBe(true);
         // Nothing written outside [7, 7 + n + 16).
         expect(out.subarray(0, 7).every((b) => b === 0xcc) && out.subarray(7 + n + 16).every((b) => b === 0xcc)).toBe(true);
-        expect(split.open(out.subarray(7, 7 + n + 16), aad, nonce, key)!.equals(plaintext)).toBe(true);
+        expect(split.open(out.subarray(0, 7 + n + 16), 7, aad, nonce, key)!.equals(plaintext)).toBe(true); // in place, at an offset
       }
     }
     expect([ChaChaPolySplit.fits(SPLIT_MIN_PLAINTEXT, 9), ChaChaPolySplit.fits(SPLIT_MIN_PLAINTEXT - 1, 9), ChaChaPolySplit.fits(100, 0)]).toEqual([true, false, false]);
@@ -53,7 +53,7 @@ describe('ChaCha20-Poly1305 from libsodium keystream + Poly1305 (short messages)
       const out = Buffer.alloc(n + 16);
       split.seal(out, 0, plaintext, aad, nonce, key);
       expect(out.equals(expected)).toBe(true);
-      expect(split.open(expected, aad, nonce, key)!.equals(plaintext)).toBe(true);
+      expect(split.open(expected, 0, aad, nonce, key)!.equals(plaintext)).toBe(true);
     }
   });
 
@@ -68,18 +68,18 @@ describe('ChaCha20-Poly1305 from libsodium keystream + Poly1305 (short messages)
       for (let bit = 0; bit < 8; bit++) {
         const forged = Buffer.from(sealed);
         forged[byte] = forged[byte]! ^ (1 << bit);
-        expect(split.open(forged, aad, nonce, key)).toBeNull();
+        expect(split.open(forged, 0, aad, nonce, key)).toBeNull();
       }
     }
     const otherAad = Buffer.from(aad);
     otherAad[8] = otherAad[8]! ^ 1;
-    expect(split.open(sealed, otherAad, nonce, key)).toBeNull();
-    expect(split.open(sealed, aad.subarray(0, 8), nonce, key)).toBeNull();
-    expect(split.open(sealed, aad, randomBytes(12), key)).toBeNull();
-    expect(split.open(sealed, aad, nonce, randomBytes(32))).toBeNull();
+    expect(split.open(sealed, 0, otherAad, nonce, key)).toBeNull();
+    expect(split.open(sealed, 0, aad.subarray(0, 8), nonce, key)).toBeNull();
+    expect(split.open(sealed, 0, aad, randomBytes(12), key)).toBeNull();
+    expect(split.open(sealed, 0, aad, nonce, randomBytes(32))).toBeNull();
     // A truncated body is another (shorter) message whose tag does not verify.
-    expect(split.open(sealed.subarray(0, sealed.length - 1), aad, nonce, key)).toBeNull();
-    expect(split.open(sealed, aad, nonce, key)!.equals(plaintext)).toBe(true);
+    expect(split.open(sealed.subarray(0, sealed.length - 1), 0, aad, nonce, key)).toBeNull();
+    expect(split.open(sealed, 0, aad, nonce, key)!.equals(plaintext)).toBe(true);
   });
 
   it('the sodium backend takes the split path up to its limit and libsodium\'s combined call above, same bytes for every length', () => {
@@ -94,10 +94,13 @@ describe('ChaCha20-Poly1305 from libsodium keystream + Poly1305 (short messages)
       be.sealInto(out, 0, plaintext, aad, nonce, key);
       expect(out.equals(reference(plaintext, aad, nonce, key))).toBe(true);
       expect(be.open(out, aad, nonce, key)!.equals(plaintext)).toBe(true);
-      if (out.length > 0) {
-        out[n >> 1] = out[n >> 1]! ^ 0x80;
-        expect(be.open(out, aad, nonce, key)).toBeNull();
-      }
+      // openAt: the body read in place behind a 9-byte header, as openPacket does.
+      const packet = Buffer.concat([randomBytes(9), out]);
+      expect(be.openAt!(packet, 9, aad, nonce, key)!.equals(plaintext)).toBe(true);
+      out[n >> 1] = out[n >> 1]! ^ 0x80;
+      packet[9 + (n >> 1)] = packet[9 + (n >> 1)]! ^ 0x80;
+      expect(be.open(out, aad, nonce, key)).toBeNull();
+      expect(be.openAt!(packet, 9, aad, nonce, key)).toBeNull();
     }
   });
 

@@ -16,6 +16,7 @@
  * backend's self-test runs on every start. The tag is checked by `crypto_onetimeauth_verify`,
  * which runs in constant time. Every loop here runs in time that depends only on the lengths.
  */
+import { copyInto } from '../codec/le-bytes.js';
 import { Buffer } from 'node:buffer';
 
 /** The libsodium calls this needs, as sodium-native's native binding exposes them. */
@@ -92,21 +93,26 @@ export class ChaChaPolySplit {
     const mac = this.#mac;
     this.#keystream(this.#stream, nonce, key);
     this.#writeAad(aad);
-    mac.set(plaintext, 16);
+    copyInto(mac, plaintext, 16);
     this.#xorKeystream(n);
     this.#auth(this.#tag, this.#macInput(aad.length, n), this.#polyKey);
     this.#wipePolyKey();
-    out.set(this.#text(n), outOffset);
-    out.set(this.#tag, outOffset + n);
+    copyInto(out, this.#text(n), outOffset);
+    copyInto(out, this.#tag, outOffset + n);
   }
 
-  /** Plaintext of `body` (= ciphertext ‖ tag, at most {@link SPLIT_MAX_PLAINTEXT} + 16 bytes), or null. */
-  open(body: Uint8Array, aad: Uint8Array, nonce: Uint8Array, key: Uint8Array): Buffer | null {
-    const n = body.length - TAG;
+  /**
+   * Plaintext of the ciphertext ‖ tag at `packet[offset…]` (at most {@link SPLIT_MAX_PLAINTEXT} + 16
+   * bytes), or null. Read in place: a view of the body would cost more than copying it here.
+   */
+  open(packet: Uint8Array, offset: number, aad: Uint8Array, nonce: Uint8Array, key: Uint8Array): Buffer | null {
+    const n = packet.length - offset - TAG;
     const mac = this.#mac;
     const tag = this.#tag;
     this.#writeAad(aad);
-    mac.set(body, 16);
+    for (let i = 0; i < n + TAG; i++) {
+      mac[16 + i] = packet[offset + i]!;
+    }
     for (let i = 0; i < TAG; i++) {
       tag[i] = mac[16 + n + i]!;
     }
@@ -119,7 +125,7 @@ export class ChaChaPolySplit {
     }
     this.#xorKeystream(n);
     const pt = Buffer.allocUnsafe(n);
-    pt.set(this.#text(n));
+    copyInto(pt, this.#text(n), 0);
     return pt;
   }
 

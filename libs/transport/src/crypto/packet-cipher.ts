@@ -107,7 +107,8 @@ export class AeadPacketCipher implements PacketCipher {
     for (let i = 0; i < DATA_HEADER_SIZE; i++) {
       aad[i] = packet[i]!;
     }
-    return this.#aead.open(packet.subarray(DATA_HEADER_SIZE), aad, nonce, this.#key);
+    const aead = this.#aead;
+    return aead.openAt !== undefined ? aead.openAt(packet, DATA_HEADER_SIZE, aad, nonce, this.#key) : aead.open(packet.subarray(DATA_HEADER_SIZE), aad, nonce, this.#key);
   }
 }
 

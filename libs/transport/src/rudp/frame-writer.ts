@@ -1,4 +1,4 @@
-import { putU16 } from '../codec/le-bytes.js';
+import { copyInto, putU16 } from '../codec/le-bytes.js';
 import {
   ChannelMode,
   CLOSE_FRAME_SIZE,
@@ -75,7 +75,8 @@ export function writeMsg(
     putU16(buf, offset, msgId);
     offset += 2;
   }
-  return offset + message.copy(buf, offset);
+  copyInto(buf, message, offset);
+  return offset + message.length;
 }
 
 export function writeFrag(
@@ -92,5 +93,6 @@ export function writeFrag(
   buf[offset + 3] = index;
   buf[offset + 4] = count;
   putU16(buf, offset + 5, chunk.length);
-  return offset + FRAG_HEADER_SIZE + chunk.copy(buf, offset + FRAG_HEADER_SIZE);
+  copyInto(buf, chunk, offset + FRAG_HEADER_SIZE);
+  return offset + FRAG_HEADER_SIZE + chunk.length;
 }

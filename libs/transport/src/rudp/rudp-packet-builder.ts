@@ -44,6 +44,8 @@ export class RudpPacketBuilder {
   readonly #table: RudpChannelTable;
   readonly #scheduler = new FrameScheduler();
   readonly #plaintext = Buffer.alloc(MAX_PLAINTEXT);
+  #plaintextView: Buffer = this.#plaintext;
+  #plaintextViewLength = MAX_PLAINTEXT;
   readonly #contents = new PacketContents();
   #welcomeDue: boolean;
   #pingDue = false;
@@ -272,7 +274,12 @@ export class RudpPacketBuilder {
     carried: CarriedFrames | undefined,
   ): Buffer {
     const pn = this.#tracker.nextPn;
-    const plaintext = this.#plaintext.subarray(0, plaintextLength);
+    if (plaintextLength !== this.#plaintextViewLength) {
+      // One view per length: a steady stream of same-sized packets (the common case) reuses it.
+      this.#plaintextView = this.#plaintext.subarray(0, plaintextLength);
+      this.#plaintextViewLength = plaintextLength;
+    }
+    const plaintext = this.#plaintextView;
     let datagram: Buffer;
     if (this.#cipher.sealPacket !== undefined) {
       datagram = this.#cipher.sealPacket(connId ?? 0, pn, plaintext);
