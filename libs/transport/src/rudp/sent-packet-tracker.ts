@@ -72,6 +72,12 @@ export class SentPacketTracker {
   readonly #maxPtoMs: number;
   readonly #reorderAdaptive: boolean;
   #packets: (SentPacket | undefined)[] = [];
+  /**
+   * Slots of `#packets` in use: [#head, #len). The array keeps its length when it empties, since
+   * `length = 0` was a generic store and dropped the backing store once per packet in a ping-pong;
+   * every slot below #len is cleared before #len is reset, so nothing stale stays reachable.
+   */
+  #len = 0;
   #head = 0;
   /** pn of `#packets[#head]`. */
   #basePn = 0;
@@ -118,12 +124,12 @@ export class SentPacketTracker {
     ackEliciting: boolean,
     carried?: CarriedFrames,
   ): void {
-    if (this.#packets.length === this.#head) {
-      this.#packets.length = 0;
+    if (this.#len === this.#head) {
+      this.#len = 0;
       this.#head = 0;
       this.#basePn = this.nextPn;
     }
-    this.#packets.push(new SentPacket(this.nextPn, now, size, ackEliciting, carried));
+    this.#packets[this.#len++] = new SentPacket(this.nextPn, now, size, ackEliciting, carried);
     this.nextPn++;
     if (ackEliciting) {
       this.#timeOfLastAckEliciting = now;
@@ -136,7 +142,8 @@ export class SentPacketTracker {
     if (pn < this.#basePn) {
       return undefined;
     }
-    return this.#packets[this.#head + pn - this.#basePn];
+    const i = this.#head + pn - this.#basePn;
+    return i < this.#len ? this.#packets[i] : undefined;
   }
 
   /** Processes the ACK frame held by `reader` (§3.3, §3.7). Throws for an ACK of an unsent pn. */
@@ -305,7 +312,7 @@ export class SentPacketTracker {
   /** Drops acked records, and lost ones the peer can no longer acknowledge, from the front. */
   #trimFront(): void {
     const floor = this.largestAcked - REPLAY_WINDOW;
-    while (this.#head < this.#packets.length) {
+    while (this.#head < this.#len) {
       const p = this.#packets[this.#head] as SentPacket;
       if (p.state === ACKED || (p.state === LOST && p.pn <= floor)) {
         this.#packets[this.#head++] = undefined;
@@ -314,8 +321,9 @@ export class SentPacketTracker {
       }
       break;
     }
-    if (this.#head > 4096 && this.#head * 2 > this.#packets.length) {
-      this.#packets = this.#packets.slice(this.#head);
+    if (this.#head > 4096 && this.#head * 2 > this.#len) {
+      this.#packets = this.#packets.slice(this.#head, this.#len);
+      this.#len -= this.#head;
       this.#head = 0;
     }
   }
@@ -353,6 +361,6 @@ export class SentPacketTracker {
 
   /** Records still kept (outstanding, or lost but still ackable). */
   get trackedPackets(): number {
-    return this.#packets.length - this.#head;
+    return this.#len - this.#head;
   }
 }
