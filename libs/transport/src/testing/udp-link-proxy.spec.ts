@@ -44,7 +44,10 @@ describe(UdpLinkProxy.name, () => {
     server.close();
   });
 
-  it('only targets loopback', () => {
+  it('only targets loopback, and a refused target leaves no socket open', () => {
+    const udpHandles = () => process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
+    const before = udpHandles();
     expect(() => new UdpLinkProxy({ target: { address: '10.0.0.1', port: 1 }, seed: 1 })).toThrow(RangeError);
+    expect(udpHandles()).toBe(before);
   });
 });

@@ -42,7 +42,7 @@ export class UdpLinkProxy {
   readonly #options: UdpLinkProxyOptions;
   readonly #up: LinkConditioner;
   readonly #down: LinkConditioner;
-  readonly #front = createSocket('udp4');
+  readonly #front: Socket;
   readonly #clients = new Map<string, ClientMapping>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #lifetime: NodeJS.Timeout | undefined;
@@ -51,6 +51,9 @@ export class UdpLinkProxy {
 
   constructor(options: UdpLinkProxyOptions) {
     assertLoopback(options.target.address);
+    // Created after the check: as a field initializer it ran first, and a refused target leaked an
+    // open UDP handle (Jest's "worker failed to exit gracefully").
+    this.#front = createSocket('udp4');
     this.#options = options;
     const rng = new SeededRandom(options.seed);
     this.#up = new LinkConditioner(options.upstream ?? {}, new SeededRandom(rng.nextUint32()));
