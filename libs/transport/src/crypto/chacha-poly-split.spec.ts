@@ -34,6 +34,8 @@ describe('ChaCha20-Poly1305 from libsodium keystream + Poly1305 (short messages)
         // Nothing written outside [7, 7 + n + 16).
         expect(out.subarray(0, 7).every((b) => b === 0xcc) && out.subarray(7 + n + 16).every((b) => b === 0xcc)).toBe(true);
         expect(split.open(out.subarray(0, 7 + n + 16), 7, aad, nonce, key)!.equals(plaintext)).toBe(true); // in place, at an offset
+        // Past 16 bytes of prefix the body is copied byte by byte instead of with the packet.
+        expect(split.open(Buffer.concat([randomBytes(20), out.subarray(7, 7 + n + 16)]), 20, aad, nonce, key)!.equals(plaintext)).toBe(true);
       }
     }
     expect([ChaChaPolySplit.fits(SPLIT_MIN_PLAINTEXT, 9), ChaChaPolySplit.fits(SPLIT_MIN_PLAINTEXT - 1, 9), ChaChaPolySplit.fits(100, 0)]).toEqual([true, false, false]);
