@@ -84,7 +84,7 @@ export function sodiumAeadBackend(sodium: SodiumAeadApi): AeadBackend {
   // Taken off the binding once (a dictionary-mode object of ~300 functions: a hash lookup per call).
   const encrypt = sodium.crypto_aead_chacha20poly1305_ietf_encrypt;
   const decrypt = sodium.crypto_aead_chacha20poly1305_ietf_decrypt;
-  return {
+  const backend: AeadBackend = {
     name: AeadBackendName.SODIUM,
     sealInto(out, outOffset, plaintext, aad, nonce, key) {
       const end = outOffset + plaintext.length + AEAD_TAG_SIZE;
@@ -116,9 +116,11 @@ export function sodiumAeadBackend(sodium: SodiumAeadApi): AeadBackend {
       if (split !== undefined && offset >= 0 && ChaChaPolySplit.fits(n, aad.length) && nonce.length === AEAD_NONCE_SIZE && key.length === AEAD_KEY_SIZE) {
         return split.open(packet, offset, aad, nonce, key);
       }
-      return this.open(packet.subarray(offset), aad, nonce, key);
+      // Through `backend`, not `this`: the method still works when taken off the object.
+      return backend.open(packet.subarray(offset), aad, nonce, key);
     },
   };
+  return backend;
 }
 
 /** sodium-native's public functions (argument asserts, throws on a bad tag) in the binding's shape. */
