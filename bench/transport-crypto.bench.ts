@@ -1,20 +1,21 @@
 /**
- * AEAD cost per DATA packet (spec §3.2): seal + open of one packet with node:crypto and with
- * sodium-native, at 26 B (one PING frame), 112 B (the echo bench's packet), 217 B (the largest that
- * takes the keystream + Poly1305 path, chacha-poly-split.ts), 200 B and 1,200 B on the wire.
- * `sodium` is the backend as shipped; `sodium-combined` is libsodium's one-call AEAD alone, so the
- * split path's effect is printed in every run. Figures are printed, never asserted; the ratio is
- * against node:crypto measured in the same run.
+ * AEAD cost per DATA packet (spec §3.2): seal + open of one packet with node:crypto, sodium-native
+ * and the WebAssembly module, at 26 B (one PING frame), 112 B (the echo bench's packet), 200 B,
+ * 217 B (the largest that takes sodium's keystream + Poly1305 path, chacha-poly-split.ts), then
+ * 400–1,200 B on the wire, where `auto` hands packets over from the module to sodium
+ * (WASM_LARGE_FROM). `sodium` is that backend alone; `sodium-combined` is libsodium's one-call
+ * AEAD alone; `wasm` is the module for every size; `auto` is what the server runs. Figures are
+ * printed, never asserted; the ratio is against node:crypto measured in the same run.
  *
  *   npm run bench -- transport-crypto      (or: npm run bench:transport)
  */
 import { randomBytes } from 'node:crypto';
-import { loadSodiumNative, nodeAeadBackend, sodiumAeadBackend } from '../libs/transport/src/crypto/aead.backend.js';
+import { loadSodiumNative, loadWasmChaChaPoly, nodeAeadBackend, selectAeadBackend, sodiumAeadBackend, wasmAeadBackend } from '../libs/transport/src/crypto/aead.backend.js';
 import type { AeadBackend } from '../libs/transport/src/crypto/aead.backend.js';
 import { Direction } from '../libs/transport/src/crypto/data-packet.codec.js';
 import { AeadPacketCipher } from '../libs/transport/src/crypto/packet-cipher.js';
 
-const PACKET_SIZES = [26, 112, 200, 217, 1_200];
+const PACKET_SIZES = [26, 112, 200, 217, 400, 600, 800, 1_000, 1_200];
 const OVERHEAD = 9 + 16;
 const ROUNDS = 7;
 const TARGET_MS_PER_ROUND = 150;
@@ -79,6 +80,13 @@ function main(): void {
       crypto_aead_chacha20poly1305_ietf_decrypt: sodium.crypto_aead_chacha20poly1305_ietf_decrypt,
     };
     backends.push({ ...sodiumAeadBackend(combinedOnly), name: 'sodium-combined' as AeadBackend['name'] });
+  }
+  const wasm = loadWasmChaChaPoly();
+  if (wasm === null) {
+    console.log('the WebAssembly module could not be loaded');
+  } else {
+    backends.push(wasmAeadBackend(wasm));
+    backends.push({ ...selectAeadBackend(), name: 'auto' as AeadBackend['name'] });
   }
   console.log(`Node ${process.version}; seal + open of one DATA packet (median of ${ROUNDS} interleaved rounds)`);
   console.log('packet  backend          µs/op    ops/s      vs node:crypto');

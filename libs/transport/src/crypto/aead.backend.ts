@@ -1,14 +1,17 @@
 /**
- * ChaCha20-Poly1305 (IETF, 96-bit nonce, 16-byte tag) behind one small interface with two
- * implementations: node:crypto and sodium-native (libsodium). Both produce identical bytes; the
- * sodium one is several times cheaper per small packet (spec §3.2 figures, bench/transport-crypto).
- * sodium-native is loaded lazily and synchronously; when it cannot be loaded, or fails its
- * self-test against node:crypto, `auto` falls back to node:crypto.
+ * ChaCha20-Poly1305 (IETF, 96-bit nonce, 16-byte tag) behind one small interface with three
+ * implementations: node:crypto, sodium-native (libsodium) and our WebAssembly module
+ * (chacha-poly-wasm.ts). All produce identical bytes. Per game packet, sodium is several times
+ * cheaper than node:crypto, and the WebAssembly module costs about two thirds of sodium, because
+ * it is called without Node-API's per-argument cost (bench/transport-crypto). `auto` takes the
+ * first that loads and passes its self-test against node:crypto: WebAssembly (with sodium for what
+ * does not fit its memory), then sodium, then node:crypto.
  */
 import { Buffer } from 'node:buffer';
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { ChaChaPolySplit, hasSplitCalls } from './chacha-poly-split.js';
+import { WASM_MAX_AAD, WASM_MAX_PLAINTEXT, WasmChaChaPoly } from './chacha-poly-wasm.js';
 
 export const AEAD_KEY_SIZE = 32;
 export const AEAD_NONCE_SIZE = 12;
@@ -17,6 +20,7 @@ export const AEAD_TAG_SIZE = 16;
 export const AeadBackendName = {
   NODE: 'node',
   SODIUM: 'sodium',
+  WASM: 'wasm',
 } as const;
 export type AeadBackendName = (typeof AeadBackendName)[keyof typeof AeadBackendName];
 
@@ -181,8 +185,9 @@ export function loadSodiumPublic(): SodiumAeadApi | null {
 
 /**
  * Seals and opens fixed messages with both backends; true when they agree byte for byte. Their
- * sizes (31, 93 and 310 bytes) take each of the sodium backend's paths: combined, keystream +
- * Poly1305 (chacha-poly-split.ts), combined.
+ * sizes take each backend's paths: 31, 93 and 310 bytes the sodium backend's combined, keystream +
+ * Poly1305 (chacha-poly-split.ts) and combined calls; 31–1,085 bytes the WebAssembly module: its
+ * first keystream batch, its second, and several.
  */
 export function backendsAgree(candidate: AeadBackend): boolean {
   try {
@@ -190,7 +195,8 @@ export function backendsAgree(candidate: AeadBackend): boolean {
     const nonce = Buffer.from('010000000500000000000000', 'hex');
     const aad = Buffer.from('kt1 self-test');
     const short = Buffer.from('KaosTalk AEAD self-test payload');
-    for (const plaintext of [short, Buffer.concat([short, short, short]), Buffer.concat(Array.from({ length: 10 }, () => short))]) {
+    const repeat = (k: number) => Buffer.concat(Array.from({ length: k }, () => short));
+    for (const plaintext of [short, repeat(3), repeat(10), repeat(35)]) {
       const a = Buffer.alloc(plaintext.length + AEAD_TAG_SIZE);
       const b = Buffer.alloc(plaintext.length + AEAD_TAG_SIZE);
       nodeAeadBackend.sealInto(a, 0, plaintext, aad, nonce, key);
@@ -213,42 +219,106 @@ export function backendsAgree(candidate: AeadBackend): boolean {
   }
 }
 
+/**
+ * The WebAssembly module as a backend, with `large` for anything that does not fit the module's
+ * regions (AAD over 128 B, text over 2,032 B: never a DATA packet) and for plaintexts of
+ * `largeFrom` bytes and more. `auto` hands nothing over by size: up to a full 1,200-byte packet
+ * the module was as fast as libsodium or faster (bench/transport-crypto, docs/transport.md).
+ */
+export function wasmAeadBackend(wasm: WasmChaChaPoly, large: AeadBackend = nodeAeadBackend, largeFrom: number = WASM_MAX_PLAINTEXT + 1): AeadBackend {
+  const openAt = (packet: Uint8Array, offset: number, aad: Uint8Array, nonce: Uint8Array, key: Uint8Array): Buffer | null => {
+    const n = packet.length - offset - AEAD_TAG_SIZE;
+    if (offset < 0 || n < 0 || nonce.length !== AEAD_NONCE_SIZE || key.length !== AEAD_KEY_SIZE) {
+      return null;
+    }
+    if (n < largeFrom && aad.length <= WASM_MAX_AAD) {
+      return wasm.open(packet, offset, aad, nonce, key);
+    }
+    return large.openAt !== undefined ? large.openAt(packet, offset, aad, nonce, key) : large.open(packet.subarray(offset), aad, nonce, key);
+  };
+  return {
+    name: AeadBackendName.WASM,
+    sealInto(out, outOffset, plaintext, aad, nonce, key) {
+      const n = plaintext.length;
+      if (outOffset < 0 || outOffset + n + AEAD_TAG_SIZE > out.length || nonce.length !== AEAD_NONCE_SIZE || key.length !== AEAD_KEY_SIZE) {
+        throw new RangeError('AEAD seal: output, nonce or key has the wrong size');
+      }
+      if (n < largeFrom && aad.length <= WASM_MAX_AAD) {
+        return wasm.seal(out, outOffset, plaintext, aad, nonce, key);
+      }
+      large.sealInto(out, outOffset, plaintext, aad, nonce, key);
+    },
+    open: (body, aad, nonce, key) => openAt(body, 0, aad, nonce, key),
+    openAt,
+  };
+}
+
+/** The WebAssembly module, instantiated once per process (null where the engine cannot run it). */
+let wasmModule: WasmChaChaPoly | null | undefined;
+export function loadWasmChaChaPoly(): WasmChaChaPoly | null {
+  if (wasmModule === undefined) {
+    wasmModule = WasmChaChaPoly.load();
+  }
+  return wasmModule;
+}
+
 let autoBackend: AeadBackend | undefined;
 
-/**
- * Picks a backend. `auto` (default) = sodium-native when it loads and passes the self-test, else
- * node:crypto; decided once per process. `sodium` throws when sodium-native is unavailable.
- * `loader` is a seam for tests (simulate an environment without the native module).
- *
- * @example
- * const backend = selectAeadBackend(); // backend.name === 'sodium' on these machines
- */
-export function selectAeadBackend(preference: AeadPreference = 'auto', loader: () => SodiumAeadApi | null = loadSodiumNative): AeadBackend {
-  if (preference === AeadBackendName.NODE) {
-    return nodeAeadBackend;
-  }
-  const useCache = loader === loadSodiumNative;
-  if (preference === 'auto' && useCache && autoBackend !== undefined) {
-    return autoBackend;
-  }
-  // The binding first; should it fail the self-test, sodium-native's public functions.
-  const loaders = useCache ? [loadSodiumNative, loadSodiumPublic] : [loader];
-  let chosen: AeadBackend | null = null;
+/** The first sodium loader whose backend passes the self-test, or null. */
+function verifiedSodium(loaders: (() => SodiumAeadApi | null)[]): AeadBackend | null {
   for (const load of loaders) {
     const sodium = load();
     const candidate = sodium === null ? null : sodiumAeadBackend(sodium);
     if (candidate !== null && backendsAgree(candidate)) {
-      chosen = candidate;
-      break;
+      return candidate;
     }
   }
+  return null;
+}
+
+/**
+ * Picks a backend; each candidate must pass {@link backendsAgree} first.
+ * - `auto` (default): the WebAssembly module, with sodium (else node:crypto) for what does not fit
+ *   its memory; else sodium; else node:crypto. Decided once per process.
+ * - `wasm`: the WebAssembly module (node:crypto only where it does not fit); throws when it cannot run.
+ * - `sodium`: sodium-native; throws when it is unavailable.
+ * - `node`: node:crypto.
+ * `loader` and `wasmLoader` are seams for tests (simulate an environment without either).
+ *
+ * @example
+ * const backend = selectAeadBackend(); // backend.name === 'wasm' on these machines
+ */
+export function selectAeadBackend(
+  preference: AeadPreference = 'auto',
+  loader: () => SodiumAeadApi | null = loadSodiumNative,
+  wasmLoader: () => WasmChaChaPoly | null = loadWasmChaChaPoly,
+): AeadBackend {
+  if (preference === AeadBackendName.NODE) {
+    return nodeAeadBackend;
+  }
+  const useCache = loader === loadSodiumNative && wasmLoader === loadWasmChaChaPoly;
+  if (preference === 'auto' && useCache && autoBackend !== undefined) {
+    return autoBackend;
+  }
+  if (preference === AeadBackendName.WASM) {
+    const wasm = wasmLoader();
+    const candidate = wasm === null ? null : wasmAeadBackend(wasm);
+    if (candidate === null || !backendsAgree(candidate)) {
+      throw new Error('the WebAssembly ChaCha20-Poly1305 module cannot run here or failed its self-test');
+    }
+    return candidate;
+  }
+  // The binding first; should it fail the self-test, sodium-native's public functions.
+  const sodium = verifiedSodium(useCache ? [loadSodiumNative, loadSodiumPublic] : [loader]);
   if (preference === AeadBackendName.SODIUM) {
-    if (chosen === null) {
+    if (sodium === null) {
       throw new Error('sodium-native is not available or failed its self-test');
     }
-    return chosen;
+    return sodium;
   }
-  const backend = chosen ?? nodeAeadBackend;
+  const wasm = wasmLoader();
+  const withWasm = wasm === null ? null : wasmAeadBackend(wasm, sodium ?? nodeAeadBackend);
+  const backend = withWasm !== null && backendsAgree(withWasm) ? withWasm : (sodium ?? nodeAeadBackend);
   if (useCache) {
     autoBackend = backend;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createDecipheriv, randomBytes } from 'node:crypto';
-import { AeadBackendName, backendsAgree, nodeAeadBackend, selectAeadBackend, sodiumAeadBackend, loadSodiumNative, loadSodiumPublic } from './aead.backend.js';
+import { AeadBackendName, backendsAgree, loadSodiumNative, loadSodiumPublic, loadWasmChaChaPoly, nodeAeadBackend, selectAeadBackend, sodiumAeadBackend, wasmAeadBackend } from './aead.backend.js';
 import { AeadPacketCipher, createPacketCipher } from './packet-cipher.js';
 import { DATA_HEADER_SIZE, Direction, encodeDataHeader, isDataPacket, readConnId, readPacketNumber } from './data-packet.codec.js';
 import { hmac16, macEquals, verifyHmac16 } from './hmac16.js';
@@ -11,25 +11,82 @@ const PING = Buffer.from([0x02]);
 
 const sodium = loadSodiumNative();
 const sodiumPublic = loadSodiumPublic();
-const backends = [nodeAeadBackend, ...(sodium ? [sodiumAeadBackend(sodium)] : []), ...(sodiumPublic ? [sodiumAeadBackend(sodiumPublic)] : [])];
+const wasm = loadWasmChaChaPoly();
+const backends = [
+  nodeAeadBackend,
+  ...(sodium ? [sodiumAeadBackend(sodium)] : []),
+  ...(sodiumPublic ? [sodiumAeadBackend(sodiumPublic)] : []),
+  ...(wasm ? [wasmAeadBackend(wasm), selectAeadBackend()] : []),
+];
+const noWasm = () => null;
 
 describe('DATA packet AEAD (§3.2)', () => {
-  it('loads sodium-native under Jest ESM and prefers it in auto mode', () => {
+  it('loads sodium-native and the WebAssembly module under Jest ESM and prefers the module in auto mode', () => {
     expect(sodium).not.toBeNull();
-    expect(selectAeadBackend().name).toBe(AeadBackendName.SODIUM);
-    expect(createPacketCipher(K_S2C, Direction.S2C).backend).toBe('sodium');
+    expect(wasm).not.toBeNull();
+    expect(selectAeadBackend().name).toBe(AeadBackendName.WASM);
+    expect(createPacketCipher(K_S2C, Direction.S2C).backend).toBe('wasm');
+    expect(createPacketCipher(K_S2C, Direction.S2C, 'sodium').backend).toBe('sodium');
+    expect(createPacketCipher(K_S2C, Direction.S2C, 'wasm').backend).toBe('wasm');
     expect(createPacketCipher(K_S2C, Direction.S2C, 'node').backend).toBe('node');
   });
 
-  it('falls back to node:crypto when sodium-native cannot be loaded', () => {
-    expect(selectAeadBackend('auto', () => null).name).toBe(AeadBackendName.NODE);
+  it('falls back to sodium without the WebAssembly module, and to node:crypto without either', () => {
+    expect(selectAeadBackend('auto', loadSodiumNative, noWasm).name).toBe(AeadBackendName.SODIUM);
+    expect(() => selectAeadBackend('wasm', loadSodiumNative, noWasm)).toThrow(/WebAssembly/);
+    expect(selectAeadBackend('auto', () => null, noWasm).name).toBe(AeadBackendName.NODE);
     expect(() => selectAeadBackend('sodium', () => null)).toThrow();
     const broken = {
       crypto_aead_chacha20poly1305_ietf_encrypt: () => 0,
       crypto_aead_chacha20poly1305_ietf_decrypt: () => 0,
     };
     expect(backendsAgree(sodiumAeadBackend(broken))).toBe(false);
-    expect(selectAeadBackend('auto', () => broken).name).toBe(AeadBackendName.NODE);
+    expect(selectAeadBackend('auto', () => broken, noWasm).name).toBe(AeadBackendName.NODE);
+  });
+
+  it('the WebAssembly backend hands plaintexts from largeFrom bytes on, and what does not fit its memory, to its large backend', () => {
+    let handed = 0;
+    const counting = {
+      ...nodeAeadBackend,
+      sealInto: (...args: Parameters<typeof nodeAeadBackend.sealInto>) => {
+        handed++;
+        nodeAeadBackend.sealInto(...args);
+      },
+      open: (...args: Parameters<typeof nodeAeadBackend.open>) => {
+        handed++;
+        return nodeAeadBackend.open(...args);
+      },
+    };
+    const largeFrom = 500;
+    const be = wasmAeadBackend(wasm!, counting, largeFrom);
+    const key = randomBytes(32);
+    const nonce = randomBytes(12);
+    const cases = [
+      { n: largeFrom - 1, aad: 9, large: false },
+      { n: largeFrom, aad: 9, large: true },
+      { n: 100, aad: 128, large: false },
+      { n: 100, aad: 129, large: true },
+    ];
+    // Past the module's 2,032-byte region even without a largeFrom.
+    const whole = wasmAeadBackend(wasm!, counting);
+    const big = randomBytes(2_033);
+    const sealedBig = Buffer.alloc(2_049);
+    handed = 0;
+    whole.sealInto(sealedBig, 0, big, Buffer.alloc(9), nonce, key);
+    expect(whole.open(sealedBig, Buffer.alloc(9), nonce, key)!.equals(big)).toBe(true);
+    expect(handed).toBe(2);
+    for (const { n, aad: aadLength, large } of cases) {
+      const plaintext = randomBytes(n);
+      const aad = randomBytes(aadLength);
+      const want = Buffer.alloc(n + 16);
+      const got = Buffer.alloc(n + 16);
+      nodeAeadBackend.sealInto(want, 0, plaintext, aad, nonce, key);
+      handed = 0;
+      be.sealInto(got, 0, plaintext, aad, nonce, key);
+      expect(got.equals(want)).toBe(true);
+      expect(be.open(want, aad, nonce, key)!.equals(plaintext)).toBe(true);
+      expect(handed).toBe(large ? 2 : 0);
+    }
   });
 
   it('the sodium backend checks lengths itself (the binding is called without sodium-native\'s asserts)', () => {
@@ -65,8 +122,8 @@ describe('DATA packet AEAD (§3.2)', () => {
     expect(cipher.open(wire.subarray(0, 9), wire.subarray(9), 5)!.equals(PING)).toBe(true);
   });
 
-  it('node:crypto and sodium-native give identical bytes for random sizes, keys, pns and both directions', () => {
-    expect(backends).toHaveLength(3); // node:crypto, the sodium binding, sodium-native's public API
+  it('node:crypto, sodium-native and the WebAssembly module give identical bytes for random sizes, keys, pns and both directions', () => {
+    expect(backends).toHaveLength(5); // node:crypto, the sodium binding, sodium-native's public API, wasm alone, auto
     for (let i = 0; i < 200; i++) {
       const key = randomBytes(32);
       const dir = i % 2 === 0 ? Direction.C2S : Direction.S2C;
