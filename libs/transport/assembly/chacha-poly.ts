@@ -237,29 +237,65 @@ function wipe(): void {
   v128.store(POLY_KEY + 16, i64x2.splat(0));
 }
 
-
 /** Plaintext at DATA (`textLen`), AAD at AAD: ciphertext in place, tag after it. */
 export function seal(textLen: u32, adLen: u32): void {
   checkLengths(textLen, adLen);
+  sealWith(AAD, adLen, textLen);
+}
+
+/** Ciphertext ‖ tag at DATA: 1 and the plaintext in place when the tag verifies, else 0 and nothing decrypted. */
+export function open(textLen: u32, adLen: u32): u32 {
+  checkLengths(textLen, adLen);
+  return openWith(AAD, adLen, textLen);
+}
+
+// --- DATA packets (spec §3.2), so the caller copies only the key, the text and the result --------
+
+/** A DATA packet's 9-byte header lands here, its body at DATA. */
+const PACKET: u32 = DATA - 9;
+
+/** Nonce = `dir` u8 ‖ 00 00 00 ‖ `pn` u64 LE (§3.2); wasm stores are little-endian on every host. */
+@inline function setPacketNonce(dir: u32, pn: u32): void {
+  store<u32>(NONCE, dir & 0xff);
+  store<u32>(NONCE + 4, pn);
+  store<u32>(NONCE + 8, 0);
+}
+
+/** Plaintext at DATA: writes the header 0x40 ‖ conn_id ‖ pn before it, then seals with that header as AAD. */
+export function sealPacket(textLen: u32, connId: u32, pn: u32, dir: u32): void {
+  checkLengths(textLen, 0);
+  store<u8>(PACKET, 0x40);
+  store<u32>(PACKET + 1, connId);
+  store<u32>(PACKET + 5, pn);
+  setPacketNonce(dir, pn);
+  sealWith(PACKET, 9, textLen);
+}
+
+/** A whole DATA packet at DATA − 9 (ciphertext ‖ tag at DATA): as `open`, with its header as AAD and its pn in the nonce. */
+export function openPacket(textLen: u32, dir: u32): u32 {
+  checkLengths(textLen, 0);
+  setPacketNonce(dir, load<u32>(PACKET + 5));
+  return openWith(PACKET, 9, textLen);
+}
+
+function sealWith(ad: u32, adLen: u32, textLen: u32): void {
   chacha4(0);
   v128.store(POLY_KEY, v128.load(KS));
   v128.store(POLY_KEY + 16, v128.load(KS + 16));
   polyInit(POLY_KEY);
-  polyPadded(AAD, adLen);
+  polyPadded(ad, adLen);
   xorStream(DATA, textLen);
   polyPadded(DATA, textLen);
   polyFinish(POLY_KEY, adLen, textLen, DATA + textLen);
   wipe();
 }
 
-/** Ciphertext ‖ tag at DATA: 1 and the plaintext in place when the tag verifies, else 0 and nothing decrypted. */
-export function open(textLen: u32, adLen: u32): u32 {
-  checkLengths(textLen, adLen);
+function openWith(ad: u32, adLen: u32, textLen: u32): u32 {
   chacha4(0);
   v128.store(POLY_KEY, v128.load(KS));
   v128.store(POLY_KEY + 16, v128.load(KS + 16));
   polyInit(POLY_KEY);
-  polyPadded(AAD, adLen);
+  polyPadded(ad, adLen);
   polyPadded(DATA, textLen);
   polyFinish(POLY_KEY, adLen, textLen, TAG_TMP);
   const t = DATA + textLen;

@@ -12,6 +12,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { ChaChaPolySplit, hasSplitCalls } from './chacha-poly-split.js';
 import { WASM_MAX_AAD, WASM_MAX_PLAINTEXT, WasmChaChaPoly } from './chacha-poly-wasm.js';
+import { MAX_PLAINTEXT } from './data-packet.codec.js';
 
 export const AEAD_KEY_SIZE = 32;
 export const AEAD_NONCE_SIZE = 12;
@@ -34,6 +35,14 @@ export interface AeadBackend {
   open(body: Uint8Array, aad: Uint8Array, nonce: Uint8Array, key: Uint8Array): Buffer | null;
   /** As {@link open} for the body at `packet[offset…]`, without a view of it when the backend can. */
   openAt?(packet: Uint8Array, offset: number, aad: Uint8Array, nonce: Uint8Array, key: Uint8Array): Buffer | null;
+  /**
+   * A whole DATA packet of spec §3.2 in one step, when the backend can build its header and nonce
+   * itself (fewer copies per packet): `out` gets header ‖ ciphertext ‖ tag. The caller checked
+   * every size and that `connId` and `pn` are u32.
+   */
+  sealDataPacket?(out: Buffer, connId: number, pn: number, direction: number, plaintext: Uint8Array, key: Uint8Array): void;
+  /** Plaintext of a whole DATA packet (26–1,200 B, byte 0 checked by the caller), or null. */
+  openDataPacket?(packet: Uint8Array, direction: number, key: Uint8Array): Buffer | null;
 }
 
 const ALGORITHM = 'chacha20-poly1305';
@@ -236,8 +245,17 @@ export function wasmAeadBackend(wasm: WasmChaChaPoly, large: AeadBackend = nodeA
     }
     return large.openAt !== undefined ? large.openAt(packet, offset, aad, nonce, key) : large.open(packet.subarray(offset), aad, nonce, key);
   };
+  // Whole DATA packets (plaintext ≤ 1,175 B) when nothing of that size is handed over.
+  const packets: Pick<AeadBackend, 'sealDataPacket' | 'openDataPacket'> =
+    largeFrom > MAX_PLAINTEXT
+      ? {
+          sealDataPacket: (out, connId, pn, direction, plaintext, key) => wasm.sealPacket(out, connId, pn, direction, plaintext, key),
+          openDataPacket: (packet, direction, key) => wasm.openPacket(packet, direction, key),
+        }
+      : {};
   return {
     name: AeadBackendName.WASM,
+    ...packets,
     sealInto(out, outOffset, plaintext, aad, nonce, key) {
       const n = plaintext.length;
       if (outOffset < 0 || outOffset + n + AEAD_TAG_SIZE > out.length || nonce.length !== AEAD_NONCE_SIZE || key.length !== AEAD_KEY_SIZE) {

@@ -20,13 +20,21 @@ function seal(plaintext: Uint8Array, aad: Uint8Array, nonce: Uint8Array, key: Ui
 }
 
 /** The raw module, for what the class does not show: its memory after a call, and its own traps. */
-function rawModule(): { memory: Uint8Array; seal(t: number, a: number): void; open(t: number, a: number): number } {
+function rawModule(): {
+  memory: Uint8Array;
+  seal(t: number, a: number): void;
+  open(t: number, a: number): number;
+  sealPacket(t: number, connId: number, pn: number, dir: number): void;
+  openPacket(t: number, dir: number): number;
+} {
   const api = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: Record<string, unknown> } } }).WebAssembly;
   const { exports } = new api.Instance(new api.Module(Buffer.from(CHACHA_POLY_WASM_BASE64, 'base64')), {});
   return {
     memory: new Uint8Array((exports.memory as { buffer: ArrayBuffer }).buffer),
     seal: exports.seal as (t: number, a: number) => void,
     open: exports.open as (t: number, a: number) => number,
+    sealPacket: exports.sealPacket as (t: number, connId: number, pn: number, dir: number) => void,
+    openPacket: exports.openPacket as (t: number, dir: number) => number,
   };
 }
 
@@ -142,6 +150,42 @@ describe('ChaCha20-Poly1305 in WebAssembly', () => {
     m.memory[1024] ^= 1;
     expect(m.open(300, 9)).toBe(0);
     expect(scratch().some((b) => b !== 0)).toBe(false);
+    m.sealPacket(300, 7, 9, 1);
+    expect(scratch().some((b) => b !== 0)).toBe(false);
+    expect(m.openPacket(300, 1)).toBe(1);
+    expect(scratch().some((b) => b !== 0)).toBe(false);
+  });
+
+  it('seals and opens whole DATA packets (§3.2): header 0x40 ‖ conn_id ‖ pn as AAD, nonce dir ‖ 0³ ‖ pn u64 LE, as node:crypto computes them', () => {
+    const key = randomBytes(32);
+    const cases = [
+      { n: 1, connId: 0, pn: 0, dir: 0 },
+      { n: 87, connId: 0xdeadbeef, pn: 5, dir: 1 },
+      { n: 193, connId: 0xffff_ffff, pn: 0xffff_ffef, dir: 0 },
+      { n: 1_175, connId: 0x01020304, pn: 0x80000000, dir: 1 },
+    ];
+    for (const { n, connId, pn, dir } of cases) {
+      const plaintext = randomBytes(n);
+      const header = Buffer.alloc(9);
+      header[0] = 0x40;
+      header.writeUInt32LE(connId, 1);
+      header.writeUInt32LE(pn, 5);
+      const nonce = Buffer.alloc(12);
+      nonce[0] = dir;
+      nonce.writeUInt32LE(pn, 4);
+      const want = Buffer.concat([header, reference(plaintext, header, nonce, key)]);
+      const got = Buffer.alloc(9 + n + 16);
+      wasm.sealPacket(got, connId, pn, dir, plaintext, key);
+      expect(got.equals(want)).toBe(true);
+      expect(wasm.openPacket(want, dir, key)!.equals(plaintext)).toBe(true);
+      // The header is authenticated: another conn_id or pn, or the other direction, fails.
+      for (const byte of [1, 5, 8]) {
+        const bad = Buffer.from(want);
+        bad[byte] ^= 0x10;
+        expect(wasm.openPacket(bad, dir, key)).toBeNull();
+      }
+      expect(wasm.openPacket(want, dir ^ 1, key)).toBeNull();
+    }
   });
 
   it('traps rather than run past its regions when called with lengths the wrapper would not pass', () => {

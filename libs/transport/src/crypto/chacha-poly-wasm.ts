@@ -40,7 +40,12 @@ interface ChaChaPolyExports {
   readonly memory: WasmMemory;
   seal(textLength: number, aadLength: number): void;
   open(textLength: number, aadLength: number): number;
+  sealPacket(textLength: number, connId: number, pn: number, direction: number): void;
+  openPacket(textLength: number, direction: number): number;
 }
+
+/** A DATA packet's 9-byte header (spec §3.2) sits right before the body at DATA. */
+const PACKET = LAYOUT.DATA - 9;
 
 function layoutMatches(api: WasmJsApi, exports: Record<string, unknown>): boolean {
   for (const [name, value] of Object.entries(LAYOUT)) {
@@ -50,7 +55,8 @@ function layoutMatches(api: WasmJsApi, exports: Record<string, unknown>): boolea
     }
   }
   const memory = exports.memory;
-  return memory instanceof api.Memory && memory.buffer.byteLength === 65_536 && typeof exports.seal === 'function' && typeof exports.open === 'function';
+  const calls = ['seal', 'open', 'sealPacket', 'openPacket'].every((name) => typeof exports[name] === 'function');
+  return memory instanceof api.Memory && memory.buffer.byteLength === 65_536 && calls;
 }
 
 /**
@@ -62,6 +68,11 @@ export class WasmChaChaPoly {
   // Taken off the exports object once; calls through a field skip a property lookup per packet.
   readonly #seal: ChaChaPolyExports['seal'];
   readonly #open: ChaChaPolyExports['open'];
+  readonly #sealPacket: ChaChaPolyExports['sealPacket'];
+  readonly #openPacket: ChaChaPolyExports['openPacket'];
+  /** View of `PACKET … PACKET + #packetViewLength`, cached like `#view`. */
+  #packetView: Uint8Array = new Uint8Array(0);
+  #packetViewLength = -1;
   /** View of `DATA … DATA + #viewLength`: a steady stream of one size reuses it. */
   #view: Uint8Array = new Uint8Array(0);
   #viewLength = -1;
@@ -70,6 +81,8 @@ export class WasmChaChaPoly {
     this.#mem = new Uint8Array(exports.memory.buffer);
     this.#seal = exports.seal;
     this.#open = exports.open;
+    this.#sealPacket = exports.sealPacket;
+    this.#openPacket = exports.openPacket;
   }
 
   /** The module, or null when this engine cannot compile it (no WebAssembly or no SIMD). */
@@ -115,6 +128,44 @@ export class WasmChaChaPoly {
     copyInto(mem, nonce, LAYOUT.NONCE);
     copyInto(mem, aad, LAYOUT.AAD);
     if (this.#open(n, aad.length) !== 1) {
+      return null;
+    }
+    const pt = Buffer.allocUnsafe(n);
+    copyInto(pt, this.#data(n), 0);
+    return pt;
+  }
+
+  /**
+   * A whole DATA packet (spec §3.2) into `out` (`9 + plaintext.length + 16` bytes): header 0x40 ‖
+   * conn_id ‖ pn, then ciphertext ‖ tag under that header as AAD and the nonce of `direction` and
+   * `pn`. Three copies (key, plaintext, packet) where {@link seal} needs the AAD and nonce too.
+   * The caller checked sizes (plaintext ≤ {@link WASM_MAX_PLAINTEXT}, `out`, key) and that
+   * `connId`, `pn` are u32 and `direction` a byte.
+   */
+  sealPacket(out: Uint8Array, connId: number, pn: number, direction: number, plaintext: Uint8Array, key: Uint8Array): void {
+    const n = plaintext.length;
+    const mem = this.#mem;
+    copyInto(mem, key, LAYOUT.KEY);
+    copyInto(mem, plaintext, LAYOUT.DATA);
+    this.#sealPacket(n, connId, pn, direction);
+    const length = 9 + n + TAG;
+    if (length !== this.#packetViewLength) {
+      this.#packetView = mem.subarray(PACKET, PACKET + length);
+      this.#packetViewLength = length;
+    }
+    copyInto(out, this.#packetView, 0);
+  }
+
+  /**
+   * Plaintext of a whole DATA packet (header as AAD, pn from it), or null when it does not
+   * authenticate. The caller checked its size (26 B up to 9 + {@link WASM_MAX_PLAINTEXT} + 16) and key.
+   */
+  openPacket(packet: Uint8Array, direction: number, key: Uint8Array): Buffer | null {
+    const n = packet.length - 9 - TAG;
+    const mem = this.#mem;
+    copyInto(mem, packet, PACKET);
+    copyInto(mem, key, LAYOUT.KEY);
+    if (this.#openPacket(n, direction) !== 1) {
       return null;
     }
     const pt = Buffer.allocUnsafe(n);

@@ -45,6 +45,7 @@ export class AeadPacketCipher implements PacketCipher {
   readonly #nonce = Buffer.alloc(AEAD_NONCE_SIZE);
   /** The 9 header bytes as AAD, copied here: a view into each datagram is one object per packet. */
   readonly #aad = Buffer.alloc(DATA_HEADER_SIZE);
+  readonly #direction: Direction;
 
   constructor(key: Uint8Array, direction: Direction, aead: AeadBackend) {
     if (key.length !== AEAD_KEY_SIZE) {
@@ -54,6 +55,7 @@ export class AeadPacketCipher implements PacketCipher {
     this.backend = aead.name;
     this.#key = ownedCopy(key); // lives as long as the connection
     this.#nonce[0] = direction;
+    this.#direction = direction;
   }
 
   #setPn(pn: number): Buffer {
@@ -89,12 +91,20 @@ export class AeadPacketCipher implements PacketCipher {
       throw new RangeError(`DATA plaintext must be 1–${MAX_PLAINTEXT} bytes, got ${plaintext.length}`);
     }
     const out = Buffer.allocUnsafe(DATA_HEADER_SIZE + plaintext.length + DATA_TAG_SIZE);
+    const aead = this.#aead;
+    if (aead.sealDataPacket !== undefined) {
+      if (pn >>> 0 !== pn) {
+        throw new RangeError(`pn must be a u32, got ${pn}`);
+      }
+      aead.sealDataPacket(out, connId >>> 0, pn, this.#direction, plaintext, this.#key);
+      return out;
+    }
     const aad = this.#aad;
     writeDataHeader(aad, 0, connId >>> 0, pn);
     for (let i = 0; i < DATA_HEADER_SIZE; i++) {
       out[i] = aad[i]!;
     }
-    this.#aead.sealInto(out, DATA_HEADER_SIZE, plaintext, aad, this.#setPn(pn), this.#key);
+    aead.sealInto(out, DATA_HEADER_SIZE, plaintext, aad, this.#setPn(pn), this.#key);
     return out;
   }
 
@@ -102,19 +112,22 @@ export class AeadPacketCipher implements PacketCipher {
     if (packet.length < MIN_DATA_PACKET || packet.length > MAX_UDP_PAYLOAD || packet[0] !== PacketType.DATA) {
       return null;
     }
+    const aead = this.#aead;
+    if (aead.openDataPacket !== undefined) {
+      return aead.openDataPacket(packet, this.#direction, this.#key);
+    }
     const nonce = this.#setPn(readPacketNumber(packet));
     const aad = this.#aad;
     for (let i = 0; i < DATA_HEADER_SIZE; i++) {
       aad[i] = packet[i]!;
     }
-    const aead = this.#aead;
     return aead.openAt !== undefined ? aead.openAt(packet, DATA_HEADER_SIZE, aad, nonce, this.#key) : aead.open(packet.subarray(DATA_HEADER_SIZE), aad, nonce, this.#key);
   }
 }
 
 /**
- * A PacketCipher for `key` and `direction` on the preferred backend (`auto`: sodium-native when
- * it loads, node:crypto otherwise).
+ * A PacketCipher for `key` and `direction` on the preferred backend (`auto`: the WebAssembly
+ * module when it runs, else sodium-native, else node:crypto).
  *
  * @example
  * const send = createPacketCipher(keys.s2c, Direction.S2C); // server side, outbound
