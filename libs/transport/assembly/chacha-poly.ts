@@ -278,12 +278,17 @@ export function openPacket(textLen: u32, dir: u32): u32 {
   return openWith(PACKET, 9, textLen);
 }
 
-function sealWith(ad: u32, adLen: u32, textLen: u32): void {
+/** Keystream blocks 0–3, the one-time key copied out of block 0, Poly1305 over the padded AAD. */
+function begin(ad: u32, adLen: u32): void {
   chacha4(0);
   v128.store(POLY_KEY, v128.load(KS));
   v128.store(POLY_KEY + 16, v128.load(KS + 16));
   polyInit(POLY_KEY);
   polyPadded(ad, adLen);
+}
+
+function sealWith(ad: u32, adLen: u32, textLen: u32): void {
+  begin(ad, adLen);
   xorStream(DATA, textLen);
   polyPadded(DATA, textLen);
   polyFinish(POLY_KEY, adLen, textLen, DATA + textLen);
@@ -291,11 +296,7 @@ function sealWith(ad: u32, adLen: u32, textLen: u32): void {
 }
 
 function openWith(ad: u32, adLen: u32, textLen: u32): u32 {
-  chacha4(0);
-  v128.store(POLY_KEY, v128.load(KS));
-  v128.store(POLY_KEY + 16, v128.load(KS + 16));
-  polyInit(POLY_KEY);
-  polyPadded(ad, adLen);
+  begin(ad, adLen);
   polyPadded(DATA, textLen);
   polyFinish(POLY_KEY, adLen, textLen, TAG_TMP);
   const t = DATA + textLen;
