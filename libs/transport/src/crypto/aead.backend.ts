@@ -222,10 +222,40 @@ export function backendsAgree(candidate: AeadBackend): boolean {
         return false;
       }
     }
-    return true;
+    return dataPacketsAgree(candidate, key, short);
   } catch {
     return false;
   }
+}
+
+/**
+ * The whole-packet calls, when the candidate has them (they are what runs for every DATA packet):
+ * a packet as §3.2 builds it by hand (header 0x40 ‖ conn_id ‖ pn as AAD, nonce 01 00 00 00 ‖ pn
+ * u64 LE) with node:crypto, sealed and opened, and refused once its pn is changed.
+ */
+function dataPacketsAgree(candidate: AeadBackend, key: Buffer, plaintext: Buffer): boolean {
+  if (candidate.sealDataPacket === undefined && candidate.openDataPacket === undefined) {
+    return true;
+  }
+  if (candidate.sealDataPacket === undefined || candidate.openDataPacket === undefined) {
+    return false;
+  }
+  const header = Buffer.from('40efbeadde05000080', 'hex'); // conn_id 0xdeadbeef, pn 0x80000005
+  const nonce = Buffer.from('010000000500008000000000', 'hex');
+  const want = Buffer.alloc(header.length + plaintext.length + AEAD_TAG_SIZE);
+  header.copy(want, 0);
+  nodeAeadBackend.sealInto(want, header.length, plaintext, header, nonce, key);
+  const got = Buffer.alloc(want.length);
+  candidate.sealDataPacket(got, 0xdeadbeef, 0x80000005, 1, plaintext, key);
+  if (!got.equals(want)) {
+    return false;
+  }
+  const opened = candidate.openDataPacket(want, 1, key);
+  if (opened === null || !opened.equals(plaintext)) {
+    return false;
+  }
+  want[5] = want[5]! ^ 1; // another pn: the header is the AAD and the pn is in the nonce
+  return candidate.openDataPacket(want, 1, key) === null;
 }
 
 /**

@@ -49,6 +49,19 @@ describe('DATA packet AEAD (§3.2)', () => {
     expect(() => viaModule.sealPacket(1, -1, PING)).toThrow(RangeError);
   });
 
+  it('the self-test covers the whole-packet calls too: a wrong header, an accepting open or a missing half fails it', () => {
+    const real = wasmAeadBackend(wasm!);
+    expect(backendsAgree(real)).toBe(true);
+    const wrongHeader = {
+      ...real,
+      sealDataPacket: (out: Buffer, connId: number, pn: number, direction: number, plaintext: Uint8Array, key: Uint8Array) => real.sealDataPacket!(out, connId ^ 1, pn, direction, plaintext, key),
+    };
+    expect(backendsAgree(wrongHeader)).toBe(false);
+    const acceptsAnything = { ...real, openDataPacket: (packet: Uint8Array) => Buffer.from(packet.subarray(9, packet.length - 16)) };
+    expect(backendsAgree(acceptsAnything)).toBe(false);
+    expect(backendsAgree({ ...real, openDataPacket: undefined })).toBe(false);
+  });
+
   it('falls back to sodium without the WebAssembly module, and to node:crypto without either', () => {
     expect(selectAeadBackend('auto', loadSodiumNative, noWasm).name).toBe(AeadBackendName.SODIUM);
     expect(() => selectAeadBackend('wasm', loadSodiumNative, noWasm)).toThrow(/WebAssembly/);
