@@ -264,7 +264,9 @@ function dataPacketsAgree(candidate: AeadBackend, key: Buffer, plaintext: Buffer
  * `largeFrom` bytes and more. `auto` hands nothing over by size: up to a full 1,200-byte packet
  * the module was as fast as libsodium or faster (bench/transport-crypto, docs/transport.md).
  */
-export function wasmAeadBackend(wasm: WasmChaChaPoly, large: AeadBackend = nodeAeadBackend, largeFrom: number = WASM_MAX_PLAINTEXT + 1): AeadBackend {
+export function wasmAeadBackend(wasm: WasmChaChaPoly, large: AeadBackend = nodeAeadBackend, largeFromOption: number = WASM_MAX_PLAINTEXT + 1): AeadBackend {
+  // Never more than the module's region holds, whatever the caller asked for.
+  const largeFrom = Math.min(largeFromOption, WASM_MAX_PLAINTEXT + 1);
   const openAt = (packet: Uint8Array, offset: number, aad: Uint8Array, nonce: Uint8Array, key: Uint8Array): Buffer | null => {
     const n = packet.length - offset - AEAD_TAG_SIZE;
     if (offset < 0 || n < 0 || nonce.length !== AEAD_NONCE_SIZE || key.length !== AEAD_KEY_SIZE) {

@@ -60,7 +60,9 @@ function layoutMatches(api: WasmJsApi, exports: Record<string, unknown>): boolea
 }
 
 /**
- * One per process (it is stateless between calls: the module wipes its scratch before returning).
+ * One per process: nothing carries over from one call to the next (the module wipes the keystream,
+ * the one-time key and the Poly1305 state before returning; the last key, nonce and text stay in
+ * its memory until the next call overwrites them, as the connection's key stays in the JS heap).
  * Calls are synchronous and never re-enter, so no two of them share the regions at once.
  */
 export class WasmChaChaPoly {

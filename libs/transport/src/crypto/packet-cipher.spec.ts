@@ -98,14 +98,15 @@ describe('DATA packet AEAD (§3.2)', () => {
       { n: 100, aad: 128, large: false },
       { n: 100, aad: 129, large: true },
     ];
-    // Past the module's 2,032-byte region even without a largeFrom.
-    const whole = wasmAeadBackend(wasm!, counting);
+    // Past the module's 2,032-byte region even without a largeFrom, or with one above it.
     const big = randomBytes(2_033);
-    const sealedBig = Buffer.alloc(2_049);
-    handed = 0;
-    whole.sealInto(sealedBig, 0, big, Buffer.alloc(9), nonce, key);
-    expect(whole.open(sealedBig, Buffer.alloc(9), nonce, key)!.equals(big)).toBe(true);
-    expect(handed).toBe(2);
+    for (const whole of [wasmAeadBackend(wasm!, counting), wasmAeadBackend(wasm!, counting, 10_000)]) {
+      const sealedBig = Buffer.alloc(2_049);
+      handed = 0;
+      whole.sealInto(sealedBig, 0, big, Buffer.alloc(9), nonce, key);
+      expect(whole.open(sealedBig, Buffer.alloc(9), nonce, key)!.equals(big)).toBe(true);
+      expect(handed).toBe(2);
+    }
     for (const { n, aad: aadLength, large } of cases) {
       const plaintext = randomBytes(n);
       const aad = randomBytes(aadLength);
